@@ -1,0 +1,60 @@
+package dev.gatewar;
+
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+
+/** Why an upstream call failed, as far as the client and the log need to know. */
+enum FailureKind {
+    REFUSED("refused", "the service refused the connection"),
+    UNKNOWN_HOST("unknown-host", "the service's address could not be resolved"),
+    TIMEOUT("timeout", "the service did not answer in time"),
+    TLS("tls", "the secure connection to the service could not be established"),
+    RESET("reset", "the service closed the connection before it answered"),
+    OTHER("io", "the service could not be reached");
+
+    private final String logName;
+    private final String reason;
+
+    FailureKind(String logName, String reason) {
+        this.logName = logName;
+        this.reason = reason;
+    }
+
+    String logName() {
+        return logName;
+    }
+
+    /** The client-facing sentence for a route. */
+    String message(String route) {
+        return "Service '" + route + "' is unavailable: " + reason + ".";
+    }
+
+    static FailureKind of(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
+                return REFUSED;
+            }
+            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+                return UNKNOWN_HOST;
+            }
+            if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
+                return TIMEOUT;
+            }
+            if (t instanceof SSLException) {
+                return TLS;
+            }
+            if (t instanceof EOFException || t instanceof ClosedChannelException
+                    || (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset"))) {
+                return RESET;
+            }
+        }
+        return OTHER;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.gatewar;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+
+/**
+ * Renders the container's own error responses (an unmapped path, a URI the container refuses) in the
+ * gateway's JSON shape instead of the container's HTML page. Registered as the web application's
+ * {@code <error-page>}; it never shows an exception's text.
+ */
+public class JsonErrorPageServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        int status = code instanceof Integer value ? value : HttpServletResponse.SC_NOT_FOUND;
+        JsonErrorResponse.send(response, status, messageFor(status), RequestId.of(request), status >= 500);
+    }
+
+    static String messageFor(int status) {
+        return switch (status) {
+            case 400 -> "The request is malformed.";
+            case 404 -> "No route matches this path.";
+            case 405 -> "This method is not allowed here.";
+            case 408 -> "The request did not arrive in time.";
+            case 413 -> "The request body is too large.";
+            case 414 -> "The request target is too long.";
+            case 431 -> "The request headers are too large.";
+            default -> status >= 500 ? "The gateway failed to handle the request." : "The request cannot be handled (status " + status + ").";
+        };
+    }
+}

@@ -1,0 +1,57 @@
+package dev.gatewar;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The one shape of every response the gateway makes itself:
+ * {@code {"message": "...", "requestId": "..."}} with {@code Content-Type: application/json}. The
+ * message is a sentence for a person; it never holds a stack trace or an upstream address.
+ */
+final class JsonErrorResponse {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private JsonErrorResponse() {
+    }
+
+    /**
+     * Replaces whatever the response holds (status, headers, buffered bytes) with the error.
+     *
+     * @param closeConnection true when the request body was not read, so the connection cannot be reused
+     */
+    static void send(HttpServletResponse response, int status, String message, String requestId, boolean closeConnection)
+            throws IOException {
+        byte[] body = body(message, requestId);
+        response.reset();
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.setContentLength(body.length);
+        response.setHeader("Cache-Control", "no-store");
+        response.setHeader(RequestId.HEADER, requestId);
+        if (closeConnection) {
+            response.setHeader("Connection", "close");
+        }
+        response.getOutputStream().write(body);
+        response.flushBuffer();
+    }
+
+    static byte[] body(String message, String requestId) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("message", message);
+            json.writeStringField("requestId", requestId);
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+}

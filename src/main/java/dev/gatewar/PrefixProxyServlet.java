@@ -1,0 +1,183 @@
+package dev.gatewar;
+
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ClientConnector;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * One gateway route: forwards every request under its servlet-mapping prefix to one upstream, with
+ * the prefix stripped. Map one instance per route in {@code web.xml}:
+ *
+ * <pre>{@code
+ * <servlet>
+ *   <servlet-name>serviceA</servlet-name>
+ *   <servlet-class>dev.gatewar.PrefixProxyServlet</servlet-class>
+ *   <init-param><param-name>upstream</param-name><param-value>http://10.0.0.5:8080/api</param-value></init-param>
+ *   <load-on-startup>1</load-on-startup>
+ *   <async-supported>true</async-supported>
+ * </servlet>
+ * <servlet-mapping><servlet-name>serviceA</servlet-name><url-pattern>/serviceA/*</url-pattern></servlet-mapping>
+ * }</pre>
+ *
+ * <p>Built on Jetty's {@link AsyncProxyServlet}, which streams both bodies without parking a thread,
+ * through its hooks only. The init-params are listed in {@link ProxySettings} and the README.
+ */
+public class PrefixProxyServlet extends AsyncProxyServlet {
+    private static final long serialVersionUID = 1L;
+    private static final String START_ATTRIBUTE = PrefixProxyServlet.class.getName() + ".start";
+    private static final String REJECTION_ATTRIBUTE = PrefixProxyServlet.class.getName() + ".rejection";
+    private static final String CONNECTION_LISTED_ATTRIBUTE = PrefixProxyServlet.class.getName() + ".connectionListed";
+
+    private transient ProxySettings settings;
+    private transient UpstreamTarget target;
+    private transient UpstreamFailureHandler failures;
+
+    @Override
+    public void init(ServletConfig config) throws ServletException {
+        // Validate everything before Jetty's init() starts a client; Jetty then reads its own
+        // init-param names from a view of the validated settings.
+        ProxySettings parsed = ProxySettings.from(config);
+        InitParamReader mapping = new InitParamReader("servlet '" + config.getServletName() + "'", name -> null);
+        UpstreamTarget resolvedTarget = UpstreamTarget.of(parsed.upstream(), config, mapping);
+        mapping.throwIfInvalid();
+        this.settings = parsed;
+        this.target = resolvedTarget;
+        this.failures = new UpstreamFailureHandler(parsed.route());
+        super.init(new JettyProxyConfig(config, parsed));
+    }
+
+    /** The route's validated settings. */
+    public ProxySettings settings() {
+        return settings;
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
+        request.setAttribute(START_ATTRIBUTE, System.nanoTime());
+        super.service(request, response);
+    }
+
+    @Override
+    protected ClientConnector newClientConnector() {
+        ClientConnector connector = super.newClientConnector();
+        connector.setConnectTimeout(Duration.ofMillis(settings.connectTimeoutMs()));
+        return connector;
+    }
+
+    @Override
+    protected HttpClient newHttpClient(ClientConnector clientConnector) {
+        HttpClient client = super.newHttpClient(clientConnector);
+        client.setConnectTimeout(settings.connectTimeoutMs());
+        return client;
+    }
+
+    @Override
+    protected String rewriteTarget(HttpServletRequest clientRequest) {
+        try {
+            return target.resolve(clientRequest);
+        } catch (UpstreamTarget.RejectedTargetException e) {
+            clientRequest.setAttribute(REJECTION_ATTRIBUTE, e.getMessage());
+            return null;
+        }
+    }
+
+    @Override
+    protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        Object reason = clientRequest.getAttribute(REJECTION_ATTRIBUTE);
+        try {
+            JsonErrorResponse.send(proxyResponse, HttpServletResponse.SC_BAD_REQUEST,
+                    reason != null ? reason.toString() : "The request target cannot be forwarded.",
+                    RequestId.of(clientRequest), false);
+        } catch (IOException e) {
+            log("could not send a 400 response", e);
+        }
+    }
+
+    @Override
+    protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+        addViaHeader(clientRequest, proxyRequest);
+        settings.forwardedHeaders().apply(clientRequest, proxyRequest);
+        String requestId = RequestId.of(clientRequest);
+        proxyRequest.headers(headers -> headers.put(RequestId.HEADER, requestId));
+    }
+
+    @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                           Response serverResponse) {
+        // Jetty drops the standard hop-by-hop fields; RFC 9110 7.6.1 also makes every field the
+        // upstream names in its Connection header hop-by-hop.
+        Set<String> connectionListed = null;
+        for (HttpField field : serverResponse.getHeaders()) {
+            if (field.getHeader() == HttpHeader.CONNECTION) {
+                for (String name : field.getValues()) {
+                    if (connectionListed == null) {
+                        connectionListed = new HashSet<>();
+                    }
+                    connectionListed.add(name.trim().toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        if (connectionListed != null) {
+            clientRequest.setAttribute(CONNECTION_LISTED_ATTRIBUTE, connectionListed);
+        }
+        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+    }
+
+    @Override
+    protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse,
+                                                String headerName, String headerValue) {
+        // The container adds its own Date and Server; passing the upstream's would send two of each.
+        if (headerName.equalsIgnoreCase("Date") || headerName.equalsIgnoreCase("Server")) {
+            return null;
+        }
+        Object listed = clientRequest.getAttribute(CONNECTION_LISTED_ATTRIBUTE);
+        if (listed instanceof Set<?> names && names.contains(headerName.toLowerCase(Locale.ROOT))) {
+            return null;
+        }
+        return headerValue;
+    }
+
+    @Override
+    protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
+                                          HttpServletResponse proxyResponse, Throwable failure) {
+        failures.clientFailed(clientRequest, failure);
+        super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
+    }
+
+    @Override
+    protected int clientRequestStatus(Throwable failure) {
+        return UpstreamFailureHandler.clientFailureStatus(failure);
+    }
+
+    @Override
+    protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                          Response serverResponse, Throwable failure) {
+        Object start = clientRequest.getAttribute(START_ATTRIBUTE);
+        failures.exchangeFailed(clientRequest, failure, start instanceof Long nanos ? nanos : System.nanoTime());
+        super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    @Override
+    protected int proxyResponseStatus(Throwable failure) {
+        return HttpServletResponse.SC_SERVICE_UNAVAILABLE;
+    }
+
+    @Override
+    protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status) {
+        failures.respond(clientRequest, proxyResponse, status);
+    }
+}
