@@ -2,6 +2,7 @@ package dev.gatewar;
 
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -152,6 +153,11 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     }
 
     @Override
+    protected StreamWriter newWriteListener(HttpServletRequest request, Response proxyResponse) {
+        return new FlushingStreamWriter(request, proxyResponse);
+    }
+
+    @Override
     protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
                                           HttpServletResponse proxyResponse, Throwable failure) {
         failures.clientFailed(clientRequest, failure);
@@ -179,5 +185,46 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     @Override
     protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status) {
         failures.respond(clientRequest, proxyResponse, status);
+    }
+
+    /**
+     * Jetty's writer, plus a flush after every chunk: the container would otherwise hold small chunks
+     * in its response buffer, and an event stream or a slow download must reach the client as the
+     * upstream sends it. The next chunk is asked for only once the flush is done.
+     */
+    private final class FlushingStreamWriter extends StreamWriter {
+        private final HttpServletRequest request;
+        private boolean flushPending;
+
+        FlushingStreamWriter(HttpServletRequest request, Response proxyResponse) {
+            super(request, proxyResponse);
+            this.request = request;
+        }
+
+        @Override
+        public void onWritePossible() throws IOException {
+            if (flushPending) {
+                flushPending = false;
+                super.complete();
+                return;
+            }
+            super.onWritePossible();
+        }
+
+        @Override
+        protected void complete() {
+            try {
+                ServletOutputStream output = request.getAsyncContext().getResponse().getOutputStream();
+                output.flush();
+                if (!output.isReady()) {
+                    flushPending = true;
+                    return;
+                }
+            } catch (IOException e) {
+                onError(e);
+                return;
+            }
+            super.complete();
+        }
     }
 }

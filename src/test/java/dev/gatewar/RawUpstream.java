@@ -65,14 +65,19 @@ final class RawUpstream implements AutoCloseable {
         };
     }
 
-    /** Starts a chunked 200 response, sends one chunk, then resets the connection. */
-    static Behaviour diesMidBody() {
+    /**
+     * Starts a chunked 200 response and sends one chunk; once {@code clientSawChunk} opens (the
+     * client received that chunk through the gateway), resets the connection.
+     */
+    static Behaviour diesMidBody(CountDownLatch clientSawChunk) {
         return socket -> {
             readHead(socket);
-            socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "6\r\nhello \r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "d\r\ndata: hello\n\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            socket.setSoLinger(true, 0);
+            if (clientSawChunk.await(20, TimeUnit.SECONDS)) {
+                socket.setSoLinger(true, 0);
+            }
             socket.close();
         };
     }

@@ -1,0 +1,123 @@
+package dev.gatewar;
+
+import jakarta.servlet.ServletException;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** A bad init-param fails the start-up with a message naming the servlet, the param and the value. */
+class ConfigurationTest {
+    private static final String UPSTREAM_EXPECTED = "expected an absolute http:// or https:// URL with a host, "
+            + "optionally a base path, and no query, fragment or user-info (e.g. http://10.0.0.5:8080/api)";
+
+    /** Starts a gateway that must fail, and returns the gatewar message that failed it. */
+    private static String startupFailure(GatewayServer.Builder builder) {
+        Exception failure = assertThrows(Exception.class, () -> builder.start().close());
+        Deque<Throwable> pending = new ArrayDeque<>();
+        pending.add(failure);
+        while (!pending.isEmpty()) {
+            Throwable t = pending.poll();
+            if (t instanceof ServletException && t.getMessage() != null && t.getMessage().startsWith("gatewar: ")) {
+                return t.getMessage();
+            }
+            if (t.getCause() != null) {
+                pending.add(t.getCause());
+            }
+            pending.addAll(java.util.List.of(t.getSuppressed()));
+        }
+        fail("no gatewar configuration message in " + failure);
+        return null;
+    }
+
+    private static String routeFailure(Map<String, String> params) {
+        return startupFailure(GatewayServer.builder().route("serviceA", "/serviceA/*", params));
+    }
+
+    @Test
+    void aMissingUpstreamNamesTheServletAndTheParam() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'upstream' is required: " + UPSTREAM_EXPECTED,
+                routeFailure(Map.of()));
+    }
+
+    @Test
+    void anUpstreamThatIsNotAnHttpUrlIsRefused() {
+        for (String value : new String[] {"ftp://10.0.0.5/x", "10.0.0.5:8080", "http://user:pw@h/x", "http://h/x?q=1", "http:///x"}) {
+            assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'upstream' has the invalid value '"
+                    + value + "': " + UPSTREAM_EXPECTED, routeFailure(Map.of("upstream", value)), value);
+        }
+    }
+
+    @Test
+    void aTimeoutThatIsNotAPositiveNumberIsRefused() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'connectTimeout' has the invalid value '5s': "
+                        + "expected a whole number of milliseconds greater than 0",
+                routeFailure(Map.of("upstream", "http://127.0.0.1:1", "connectTimeout", "5s")));
+    }
+
+    @Test
+    void aBooleanTypoIsRefusedRatherThanReadAsFalse() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'preserveHost' has the invalid value 'ture': "
+                        + "expected true or false",
+                routeFailure(Map.of("upstream", "http://127.0.0.1:1", "preserveHost", "ture")));
+    }
+
+    @Test
+    void anUnknownForwardedHeadersModeIsRefused() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'forwardedHeaders' has the invalid value 'xff': "
+                        + "expected one of both, forwarded, none, x-forwarded",
+                routeFailure(Map.of("upstream", "http://127.0.0.1:1", "forwardedHeaders", "xff")));
+    }
+
+    @Test
+    void aMisspeltParamNameIsRefusedWithTheKnownNames() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'responseTimout' is not known; known init-params are "
+                        + "connectTimeout, forwardedHeaders, hostHeader, maxConnectionsPerUpstream, maxRequestHeadersSize, "
+                        + "maxResponseHeadersSize, maxThreads, preserveHost, requestBufferSize, responseBufferSize, "
+                        + "responseTimeout, selectors, upstream, viaHost",
+                routeFailure(Map.of("upstream", "http://127.0.0.1:1", "responseTimout", "100")));
+    }
+
+    @Test
+    void jettysOwnProxyParamsPointToTheirGatewarEquivalent() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'proxyTo' is not known: "
+                        + "gatewar reads the upstream from 'upstream'; init-param 'upstream' is required: " + UPSTREAM_EXPECTED,
+                routeFailure(Map.of("proxyTo", "http://127.0.0.1:1")));
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'maxConnectionsPerUpstream' has the invalid "
+                        + "value '0': expected a whole number of connections greater than 0; init-param 'maxThreads' has the "
+                        + "invalid value '2': expected a whole number of threads of at least 4",
+                routeFailure(Map.of("upstream", "http://127.0.0.1:1", "maxThreads", "2", "maxConnectionsPerUpstream", "0")));
+    }
+
+    @Test
+    void aMappingThatIsNotAPrefixIsRefused() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: its url-pattern '*.json' cannot be a route: a route is mapped "
+                        + "as '/prefix/*' (or '/*'), and the prefix is stripped before forwarding",
+                startupFailure(GatewayServer.builder().route("serviceA", "*.json", Map.of("upstream", "http://127.0.0.1:1"))));
+    }
+
+    @Test
+    void aBadFilterValueNamesTheFilter() {
+        assertEquals("gatewar: filter 'jsonBody' is misconfigured: init-param 'maxBodyBytes' has the invalid value '1MB': "
+                        + "expected a whole number of bytes greater than 0",
+                startupFailure(GatewayServer.builder().filterParam("maxBodyBytes", "1MB")
+                        .route("serviceA", "/serviceA/*", Map.of("upstream", "http://127.0.0.1:1"))));
+    }
+
+    @Test
+    void anUnknownFilterParamIsRefused() {
+        assertEquals("gatewar: filter 'jsonBody' is misconfigured: init-param 'malformed' is not known; known init-params are "
+                        + "malformedJson, maxBodyBytes",
+                startupFailure(GatewayServer.builder().filterParam("malformed", "forward")
+                        .route("serviceA", "/serviceA/*", Map.of("upstream", "http://127.0.0.1:1"))));
+    }
+}

@@ -1,0 +1,242 @@
+package dev.gatewar;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the upstream receives when bodies pass {@link JsonBodyFilter}, over real HTTP. */
+class JsonBodyFilterTest {
+    private static final String EXACT_JSON = "{ \"id\" : 12345678901234567890123,\n  \"price\": 1.0, \"name\": \"Zo\u00eb \u2603\","
+            + "\t\"z\": [1e400, -0.0, 1.50]  ,\"a\":null }\n";
+    private static TestUpstream upstream;
+    private static GatewayServer gateway;
+    /** What the operator's filter saw as the tree for the last request. */
+    private static final AtomicReference<Object> seenTree = new AtomicReference<>();
+    private static final AtomicReference<String> seenParameter = new AtomicReference<>();
+
+    /** An operator's filter: reads a form parameter, looks at the tree, and rewrites it on /rewrite. */
+    private static final Filter OPERATOR_FILTER = new HttpFilter() {
+        @Override
+        protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws IOException, ServletException {
+            seenTree.set(request.getAttribute(JsonBodyFilter.PARSED_BODY));
+            if (request.getRequestURI().endsWith("/form")) {
+                seenParameter.set(request.getParameter("b"));
+            }
+            if (request.getRequestURI().endsWith("/rewrite")) {
+                ObjectNode tree = (ObjectNode) request.getAttribute(JsonBodyFilter.PARSED_BODY);
+                tree.put("user", "alice");
+                tree.remove("password");
+                request.setAttribute(JsonBodyFilter.PARSED_BODY, tree);
+            }
+            chain.doFilter(request, response);
+        }
+    };
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = new TestUpstream();
+        gateway = GatewayServer.builder()
+                .filterParam(JsonBodyFilter.MAX_BODY_BYTES, "65536")
+                .laterFilter(OPERATOR_FILTER)
+                .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url()))
+                .start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        upstream.close();
+    }
+
+    private static String post(String path, String contentType, byte[] body, String... extraHeaders) {
+        StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n");
+        head.append("Content-Type: ").append(contentType).append("\r\nContent-Length: ").append(body.length).append("\r\n");
+        for (String h : extraHeaders) {
+            head.append(h).append("\r\n");
+        }
+        return head.append("\r\n").toString();
+    }
+
+    private static RawHttp.Reply send(String head, byte[] body) throws IOException {
+        byte[] request = Arrays.copyOf(head.getBytes(StandardCharsets.ISO_8859_1), head.length() + body.length);
+        System.arraycopy(body, 0, request, head.length(), body.length);
+        return RawHttp.exchange(gateway.port(), request);
+    }
+
+    @Test
+    void forwardsAnUnchangedJsonBodyByteForByte() throws Exception {
+        byte[] body = EXACT_JSON.getBytes(StandardCharsets.UTF_8);
+        RawHttp.Reply reply = send(post("/serviceA/exact", "application/json; charset=utf-8", body), body);
+        assertEquals(200, reply.status());
+        TestUpstream.Received received = upstream.next();
+        assertArrayEquals(body, received.body());
+        assertEquals(Integer.toString(body.length), received.header("Content-Length"));
+        assertTrue(seenTree.get() instanceof JsonNode, "the operator's filter sees the parsed tree");
+        assertEquals("12345678901234567890123", ((JsonNode) seenTree.get()).get("id").bigIntegerValue().toString());
+    }
+
+    @Test
+    void parsesVendorJsonTypes() throws Exception {
+        byte[] body = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(200, send(post("/serviceA/v", "application/vnd.api+json", body), body).status());
+        assertArrayEquals(body, upstream.next().body());
+        assertTrue(seenTree.get() instanceof JsonNode);
+    }
+
+    @Test
+    void forwardsAChunkedJsonBodyWithAContentLengthAndNoTransferEncoding() throws Exception {
+        byte[] body = EXACT_JSON.getBytes(StandardCharsets.UTF_8);
+        String head = "POST /serviceA/chunked HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n";
+        String chunks = Integer.toHexString(10) + "\r\n" + new String(body, 0, 10, StandardCharsets.ISO_8859_1) + "\r\n"
+                + Integer.toHexString(body.length - 10) + "\r\n" + new String(body, 10, body.length - 10, StandardCharsets.ISO_8859_1)
+                + "\r\n0\r\n\r\n";
+        RawHttp.Reply reply = RawHttp.exchange(gateway.port(), (head + chunks).getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(200, reply.status());
+        TestUpstream.Received received = upstream.next();
+        assertArrayEquals(body, received.body());
+        assertEquals(Integer.toString(body.length), received.header("Content-Length"));
+        assertNull(received.header("Transfer-Encoding"));
+    }
+
+    @Test
+    void sendsTheReplacedTreeWithACorrectContentLength() throws Exception {
+        byte[] body = "{\"password\": \"secret\", \"big\": 12345678901234567890, \"price\": 1.0}".getBytes(StandardCharsets.UTF_8);
+        RawHttp.Reply reply = send(post("/serviceA/rewrite", "application/json", body), body);
+        assertEquals(200, reply.status());
+        TestUpstream.Received received = upstream.next();
+        String expected = "{\"big\":12345678901234567890,\"price\":1.0,\"user\":\"alice\"}";
+        assertEquals(expected, received.bodyText());
+        assertEquals(Integer.toString(expected.length()), received.header("Content-Length"));
+    }
+
+    @Test
+    void answers400WithTheLineAndColumnOfMalformedJson() throws Exception {
+        byte[] body = "{\n  \"a\": 1,\n  \"b\": }".getBytes(StandardCharsets.UTF_8);
+        RawHttp.Reply reply = send(post("/serviceA/bad", "application/json", body), body);
+        assertEquals(400, reply.status());
+        assertTrue(reply.header("Content-Type").startsWith("application/json"));
+        String message = new ObjectMapper().readTree(reply.body()).get("message").asText();
+        assertEquals("The request body is not valid JSON at line 3, column 8: Unexpected character ('}' (code 125)): "
+                + "expected a value", message);
+        assertTrue(upstream.receivedNothing());
+    }
+
+    @Test
+    void forwardsMalformedJsonUnparsedWhenConfiguredTo() throws Exception {
+        try (GatewayServer forwarding = GatewayServer.builder().filterParam(JsonBodyFilter.MALFORMED_JSON, "forward")
+                .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url())).start()) {
+            byte[] body = "{not json".getBytes(StandardCharsets.UTF_8);
+            String head = post("/serviceA/bad", "application/json", body);
+            byte[] request = (head + "{not json").getBytes(StandardCharsets.ISO_8859_1);
+            assertEquals(200, RawHttp.exchange(forwarding.port(), request).status());
+            assertArrayEquals(body, upstream.next().body());
+        }
+    }
+
+    @Test
+    void answers413WhenTheDeclaredLengthIsOverTheLimit() throws Exception {
+        RawHttp.Reply reply = RawHttp.exchange(gateway.port(),
+                "POST /serviceA/big HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n{");
+        assertEquals(413, reply.status());
+        assertTrue(reply.header("Content-Type").startsWith("application/json"));
+        assertEquals("close", reply.header("Connection"));
+        assertTrue(upstream.receivedNothing());
+    }
+
+    /**
+     * An endless chunked JSON body: the 413 must come while the client is still sending, after at most
+     * a few times the limit, so the gateway cannot have been holding the body.
+     */
+    @Test
+    void answers413ToAnEndlessChunkedBodyWithoutReadingItAll() throws Exception {
+        AtomicLong sent = new AtomicLong();
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /serviceA/endless HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                byte[] chunk = ("4000\r\n" + "[".repeat(0x4000) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+                try {
+                    while (sent.get() < 256L * 1024 * 1024) {
+                        out.write(chunk);
+                        sent.addAndGet(0x4000);
+                    }
+                } catch (IOException stoppedByTheGateway) {
+                    // expected: the gateway answered and closed
+                }
+            });
+            RawHttp.Reply reply = RawHttp.read(socket.getInputStream());
+            long sentWhenAnswered = sent.get();
+            assertEquals(413, reply.status());
+            assertTrue(sentWhenAnswered < 16L * 1024 * 1024, "answered after " + sentWhenAnswered + " bytes");
+            socket.close();
+            writer.get(20, TimeUnit.SECONDS);
+        }
+        assertTrue(upstream.receivedNothing());
+    }
+
+    @Test
+    void aFilterThatReadsAParameterDoesNotEatTheFormBody() throws Exception {
+        byte[] body = "a=1&b=%C3%A9+x&c=&d=1%2B1".getBytes(StandardCharsets.US_ASCII);
+        RawHttp.Reply reply = send(post("/serviceA/form?q=1", "application/x-www-form-urlencoded", body), body);
+        assertEquals(200, reply.status());
+        assertEquals("\u00e9 x", seenParameter.get());
+        TestUpstream.Received received = upstream.next();
+        assertArrayEquals(body, received.body());
+        assertEquals("/form?q=1", received.target());
+    }
+
+    @Test
+    void streamsOtherBodiesUntouched() throws Exception {
+        byte[] body = new byte[10 * 1024 * 1024];
+        new Random(7).nextBytes(body);
+        RawHttp.Reply reply = send(post("/serviceA/bin", "application/octet-stream", body), body);
+        assertEquals(200, reply.status());
+        TestUpstream.Received received = upstream.next();
+        assertArrayEquals(sha256(body), sha256(received.body()));
+        assertNull(seenTree.get());
+    }
+
+    @Test
+    void leavesCompressedJsonAlone() throws Exception {
+        byte[] body = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        RawHttp.Reply reply = send(post("/serviceA/gz", "application/json", body, "Content-Encoding: gzip"), body);
+        assertEquals(200, reply.status());
+        assertArrayEquals(body, upstream.next().body());
+    }
+
+    private static byte[] sha256(byte[] data) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(data);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.gatewar;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.net.ServerSocket;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Upstreams that fail for real, and what the client sees. */
+class UpstreamFailureTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A port nothing listens on: bound, read back, closed. */
+    private static int deadPort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static RawHttp.Reply get(GatewayServer gateway, String path) throws Exception {
+        return RawHttp.exchange(gateway.port(), "GET " + path + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+    }
+
+    private static JsonNode assert503Json(RawHttp.Reply reply, String upstreamPort) throws Exception {
+        assertEquals(503, reply.status(), reply.head());
+        assertTrue(reply.header("Content-Type").startsWith("application/json"), reply.head());
+        assertTrue(reply.complete());
+        JsonNode body = JSON.readTree(reply.body());
+        String text = reply.bodyText();
+        assertFalse(text.contains("127.0.0.1") || text.contains(upstreamPort), "no upstream address: " + text);
+        assertFalse(text.contains("Exception") || text.contains("\tat "), "no stack trace: " + text);
+        assertEquals(reply.header("X-Request-Id"), body.get("requestId").asText());
+        return body;
+    }
+
+    @Test
+    void aRefusedConnectionIs503Json() throws Exception {
+        int port = deadPort();
+        try (GatewayServer gateway = GatewayServer.routeTo("http://127.0.0.1:" + port)) {
+            JsonNode body = assert503Json(get(gateway, "/serviceA/x"), Integer.toString(port));
+            assertEquals("Service 'serviceA' is unavailable: the service refused the connection.", body.get("message").asText());
+        }
+    }
+
+    @Test
+    void aRefusedConnectionWithAJsonBodyIs503Json() throws Exception {
+        int port = deadPort();
+        try (GatewayServer gateway = GatewayServer.routeTo("http://127.0.0.1:" + port)) {
+            RawHttp.Reply reply = RawHttp.exchange(gateway.port(), "POST /serviceA/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"a\": 1}\n");
+            assert503Json(reply, Integer.toString(port));
+        }
+    }
+
+    @Test
+    void aResetBeforeTheResponseIs503Json() throws Exception {
+        try (RawUpstream upstream = new RawUpstream(RawUpstream.resetsAfterHead());
+             GatewayServer gateway = GatewayServer.routeTo(upstream.url())) {
+            JsonNode body = assert503Json(get(gateway, "/serviceA/x"), upstream.url().substring(17));
+            assertEquals("Service 'serviceA' is unavailable: the service closed the connection before it answered.",
+                    body.get("message").asText());
+        }
+    }
+
+    @Test
+    void anUpstreamThatNeverAnswersIs503JsonAfterTheResponseTimeout() throws Exception {
+        try (RawUpstream upstream = new RawUpstream(RawUpstream.neverAnswers());
+             GatewayServer gateway = GatewayServer.builder()
+                     .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url(), "responseTimeout", "500")).start()) {
+            long start = System.nanoTime();
+            RawHttp.Reply reply = get(gateway, "/serviceA/slow");
+            long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+            JsonNode body = assert503Json(reply, upstream.url().substring(17));
+            assertEquals("Service 'serviceA' is unavailable: the service did not answer in time.", body.get("message").asText());
+            assertTrue(upstream.awaitAccepted());
+            assertTrue(elapsedMs >= 500 && elapsedMs < 10_000, "answered after " + elapsedMs + " ms");
+        }
+    }
+
+    @Test
+    void anUpstreamThatDiesMidBodyLeavesTheClientWithAnIncompleteMessage() throws Exception {
+        CountDownLatch clientSawChunk = new CountDownLatch(1);
+        try (RawUpstream upstream = new RawUpstream(RawUpstream.diesMidBody(clientSawChunk));
+             GatewayServer gateway = GatewayServer.routeTo(upstream.url());
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write("GET /serviceA/events HTTP/1.1\r\nHost: gw\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            StringBuilder received = new StringBuilder();
+            // The event must arrive while the upstream is still connected: streamed, not buffered.
+            while (!received.toString().contains("data: hello")) {
+                int b = in.read();
+                assertTrue(b >= 0, "connection closed before the first event arrived: " + received);
+                received.append((char) b);
+            }
+            clientSawChunk.countDown();
+            try {
+                for (int b = in.read(); b >= 0; b = in.read()) {
+                    received.append((char) b);
+                }
+            } catch (SocketException reset) {
+                // an aborted connection may arrive as a reset: incomplete either way
+            }
+            String wire = received.toString();
+            assertTrue(wire.startsWith("HTTP/1.1 200 "), wire);
+            assertFalse(wire.contains("\r\n0\r\n\r\n"), "the message must not be terminated: " + wire);
+            assertFalse(wire.contains("\"message\""), "no JSON appended to a half-sent body: " + wire);
+        }
+    }
+}
