@@ -149,6 +149,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         if (listed instanceof Set<?> names && names.contains(headerName.toLowerCase(Locale.ROOT))) {
             return null;
         }
+        if (headerName.equalsIgnoreCase("Location") || headerName.equalsIgnoreCase("Content-Location")) {
+            return target.rewriteLocation(clientRequest, headerValue);
+        }
         return headerValue;
     }
 

@@ -100,6 +100,24 @@ final class UpstreamTarget {
         return result;
     }
 
+    /**
+     * A {@code Location} or {@code Content-Location} value that points into the upstream, rewritten
+     * to the same place behind the gateway (as nginx's {@code proxy_redirect default} does), so the
+     * client is never sent the upstream's address. Other values are returned as they are.
+     */
+    String rewriteLocation(HttpServletRequest request, String location) {
+        if (!location.regionMatches(true, 0, base, 0, base.length())) {
+            return location;
+        }
+        String rest = location.substring(base.length());
+        if (!(rest.isEmpty() || rest.startsWith("/") || rest.startsWith("?") || rest.startsWith("#"))) {
+            return location;
+        }
+        String uri = request.getRequestURI();
+        String prefix = uri.substring(0, remainderStart(uri, contextSegments + prefixSegmentsOf(request)));
+        return prefix + (rest.isEmpty() || !rest.startsWith("/") ? "/" + rest : rest);
+    }
+
     private int prefixSegmentsOf(HttpServletRequest request) {
         if (onlyPrefixSegments >= 0) {
             return onlyPrefixSegments;

@@ -163,6 +163,14 @@ class PrefixProxyServletTest {
     }
 
     @Test
+    void rewritesRedirectsIntoTheUpstreamSoItsAddressNeverReachesTheClient() throws Exception {
+        HttpResponse<String> response = get("/serviceA/redirect");
+        assertEquals(302, response.statusCode());
+        assertEquals("/serviceA/landed?x=1", response.headers().firstValue("Location").orElse(null));
+        upstream.next();
+    }
+
+    @Test
     void passesTheUpstreamsOwn500Through() throws Exception {
         HttpResponse<String> response = get("/serviceA/status/500");
         assertEquals(500, response.statusCode());

@@ -67,6 +67,12 @@ final class TestUpstream implements AutoCloseable {
                     Content.Sink.write(response, true, "upstream says " + response.getStatus(), callback);
                     return true;
                 }
+                if (path.equals("/redirect")) {
+                    response.setStatus(302);
+                    response.getHeaders().put(HttpHeader.LOCATION, url() + "/landed?x=1");
+                    callback.succeeded();
+                    return true;
+                }
                 if (path.equals("/connection-listed")) {
                     response.getHeaders().add(HttpHeader.CONNECTION, "X-Hop-Secret");
                     response.getHeaders().add("X-Hop-Secret", "must not reach the client");
