@@ -1,0 +1,65 @@
+package dev.gatewar;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The README's init-param tables and the example web.xml say what the code does. */
+class DocumentationTest {
+    /** name to default, from the Markdown table under {@code heading}. */
+    private static Map<String, String> table(String heading) throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("### " + heading);
+        assertTrue(start >= 0, "README has no section " + heading);
+        Map<String, String> rows = new LinkedHashMap<>();
+        for (String line : readme.substring(start).split("\n")) {
+            if (line.startsWith("| `")) {
+                String[] cells = line.split("\\|");
+                rows.put(cells[1].trim().replace("`", ""), cells[2].trim().replace("`", ""));
+            } else if (!rows.isEmpty() && !line.startsWith("|")) {
+                break;
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void theServletTableListsEveryKnownParamWithTheCodesDefaults() throws Exception {
+        Map<String, String> rows = table("PrefixProxyServlet init-params");
+        assertEquals(ProxySettings.knownParams(), new TreeSet<>(rows.keySet()));
+        assertEquals("(required)", rows.get(ProxySettings.UPSTREAM));
+        assertEquals(Long.toString(ProxySettings.DEFAULT_CONNECT_TIMEOUT_MS), rows.get(ProxySettings.CONNECT_TIMEOUT));
+        assertEquals(Long.toString(ProxySettings.DEFAULT_RESPONSE_TIMEOUT_MS), rows.get(ProxySettings.RESPONSE_TIMEOUT));
+        assertEquals(Integer.toString(ProxySettings.DEFAULT_MAX_CONNECTIONS_PER_UPSTREAM), rows.get(ProxySettings.MAX_CONNECTIONS_PER_UPSTREAM));
+        assertEquals(Integer.toString(ProxySettings.DEFAULT_MAX_THREADS), rows.get(ProxySettings.MAX_THREADS));
+        assertEquals(Boolean.toString(ProxySettings.DEFAULT_PRESERVE_HOST), rows.get(ProxySettings.PRESERVE_HOST));
+        assertEquals(ProxySettings.DEFAULT_FORWARDED_HEADERS.paramValue(), rows.get(ProxySettings.FORWARDED_HEADERS));
+        assertEquals(ProxySettings.DEFAULT_VIA_HOST, rows.get(ProxySettings.VIA_HOST));
+    }
+
+    @Test
+    void theFilterTableListsEveryKnownParamWithTheCodesDefaults() throws Exception {
+        Map<String, String> rows = table("JsonBodyFilter init-params");
+        assertEquals(new TreeSet<>(JsonBodyFilter.KNOWN_PARAMS), new TreeSet<>(rows.keySet()));
+        assertEquals(Integer.toString(JsonBodyFilter.DEFAULT_MAX_BODY_BYTES), rows.get(JsonBodyFilter.MAX_BODY_BYTES));
+        assertEquals(JsonBodyFilter.DEFAULT_MALFORMED_JSON, rows.get(JsonBodyFilter.MALFORMED_JSON));
+    }
+
+    @Test
+    void theExampleWebXmlDocumentsEveryParam() throws Exception {
+        String webXml = Files.readString(Path.of("webapp/WEB-INF/web.xml"));
+        Set<String> all = new TreeSet<>(ProxySettings.knownParams());
+        all.addAll(JsonBodyFilter.KNOWN_PARAMS);
+        for (String param : all) {
+            assertTrue(webXml.contains(param), "web.xml does not mention " + param);
+        }
+    }
+}
