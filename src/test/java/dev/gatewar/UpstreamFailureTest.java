@@ -2,7 +2,13 @@ package dev.gatewar;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.eclipse.jetty.logging.JettyLogger;
+import org.eclipse.jetty.logging.StdErrAppender;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -51,6 +57,27 @@ class UpstreamFailureTest {
             JsonNode body = assert503Json(get(gateway, "/serviceA/x"), Integer.toString(port));
             assertEquals("Service 'serviceA' is unavailable: the service refused the connection.", body.get("message").asText());
         }
+    }
+
+    @Test
+    void eachFailureWritesOneWarnLineWithRouteKindElapsedAndRequestIdButNoBody() throws Exception {
+        int port = deadPort();
+        StdErrAppender appender = (StdErrAppender) ((JettyLogger) LoggerFactory.getLogger(UpstreamFailureHandler.class)).getAppender();
+        PrintStream original = appender.getStream();
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        appender.setStream(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (GatewayServer gateway = GatewayServer.routeTo("http://127.0.0.1:" + port)) {
+            RawHttp.Reply reply = RawHttp.exchange(gateway.port(), "POST /serviceA/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n"
+                    + "X-Request-Id: trace-42\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{\"secret\": \"pw\"}\n");
+            assertEquals("trace-42", assert503Json(reply, Integer.toString(port)).get("requestId").asText());
+        } finally {
+            appender.setStream(original);
+        }
+        String[] lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("upstream failure")).toArray(String[]::new);
+        assertEquals(1, lines.length, String.join("\n", lines));
+        assertTrue(lines[0].contains(":WARN :") && lines[0].matches(".*upstream failure route=serviceA kind=refused method=POST "
+                + "elapsedMs=\\d+ requestId=trace-42$"), lines[0]);
+        assertFalse(captured.toString(StandardCharsets.UTF_8).contains("secret"), "the body is never logged");
     }
 
     @Test
