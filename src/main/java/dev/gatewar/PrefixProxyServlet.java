@@ -5,7 +5,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
@@ -51,10 +50,10 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     public void init(ServletConfig config) throws ServletException {
         // Validate everything before Jetty's init() starts a client; Jetty then reads its own
         // init-param names from a view of the validated settings.
-        ProxySettings parsed = ProxySettings.from(config);
-        InitParamReader mapping = new InitParamReader("servlet '" + config.getServletName() + "'", name -> null);
-        UpstreamTarget resolvedTarget = UpstreamTarget.of(parsed.upstream(), config, mapping);
-        mapping.throwIfInvalid();
+        InitParamReader params = new InitParamReader("servlet '" + config.getServletName() + "'", config::getInitParameter);
+        ProxySettings parsed = ProxySettings.read(config, params);
+        UpstreamTarget resolvedTarget = UpstreamTarget.of(parsed.upstream(), config, params);
+        params.throwIfInvalid();
         this.settings = parsed;
         this.target = resolvedTarget;
         this.failures = new UpstreamFailureHandler(parsed.route());
@@ -80,13 +79,6 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     }
 
     @Override
-    protected HttpClient newHttpClient(ClientConnector clientConnector) {
-        HttpClient client = super.newHttpClient(clientConnector);
-        client.setConnectTimeout(settings.connectTimeoutMs());
-        return client;
-    }
-
-    @Override
     protected String rewriteTarget(HttpServletRequest clientRequest) {
         try {
             return target.resolve(clientRequest);
@@ -104,7 +96,8 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
                     reason != null ? reason.toString() : "The request target cannot be forwarded.",
                     RequestId.of(clientRequest), false);
         } catch (IOException e) {
-            log("could not send a 400 response", e);
+            // The client is gone; there is no one left to tell.
+            _log.debug("could not send a 400 response", e);
         }
     }
 

@@ -84,8 +84,18 @@ public record ProxySettings(
 
     /** Reads and validates the servlet's init-params; throws one exception naming every problem. */
     public static ProxySettings from(ServletConfig config) throws ServletException {
+        InitParamReader params = new InitParamReader("servlet '" + config.getServletName() + "'", config::getInitParameter);
+        ProxySettings settings = read(config, params);
+        params.throwIfInvalid();
+        return settings;
+    }
+
+    /**
+     * Reads the init-params, adding every problem to {@code params} for the caller to report with
+     * its own; the result is only meaningful when {@code params} has no problems.
+     */
+    static ProxySettings read(ServletConfig config, InitParamReader params) {
         String route = config.getServletName();
-        InitParamReader params = new InitParamReader("servlet '" + route + "'", config::getInitParameter);
         params.rejectUnknown(Collections.list(config.getInitParameterNames()), knownParams(), REPLACED_JETTY_PARAMS);
 
         URI upstream = parseUpstream(params);
@@ -116,7 +126,6 @@ public record ProxySettings(
                 jetty.put(name, Integer.toString(params.positiveInt(name, 1, "selectors".equals(name) ? "selector threads" : "bytes")));
             }
         }
-        params.throwIfInvalid();
         return new ProxySettings(route, upstream, connectTimeout, responseTimeout, maxConnections, maxThreads,
                 preserveHost, forwarded, jetty);
     }
