@@ -17,6 +17,10 @@ public class JsonErrorPageServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (response.isCommitted()) {
+            // Part of a response is already on its way (an aborted proxy exchange): nothing to add.
+            return;
+        }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer value ? value : HttpServletResponse.SC_NOT_FOUND;
         JsonErrorResponse.send(response, status, messageFor(status), RequestId.of(request), status >= 500);

@@ -67,6 +67,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
+        if (UpstreamFailureHandler.isAbortDispatch(request)) {
+            throw UpstreamFailureHandler.abortException(request);
+        }
         request.setAttribute(START_ATTRIBUTE, System.nanoTime());
         super.service(request, response);
     }

@@ -1,5 +1,6 @@
 package dev.gatewar;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
@@ -20,6 +21,8 @@ final class UpstreamFailureHandler {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamFailureHandler.class);
     private static final String FAILURE_ATTRIBUTE = UpstreamFailureHandler.class.getName() + ".failure";
     private static final String CLIENT_FAILURE_ATTRIBUTE = UpstreamFailureHandler.class.getName() + ".clientFailure";
+    private static final String ABORT_ATTRIBUTE = UpstreamFailureHandler.class.getName() + ".abort";
+    private static final String TOMCAT_CLIENT_ABORT = "org.apache.catalina.connector.ClientAbortException";
 
     private final String route;
 
@@ -59,9 +62,10 @@ final class UpstreamFailureHandler {
      * Completes the request's async cycle in every case.
      */
     void respond(HttpServletRequest request, HttpServletResponse response, int status) {
+        boolean complete = true;
         try {
             if (response.isCommitted()) {
-                abortConnection(request, response);
+                complete = abortConnection(request, response);
             } else {
                 JsonErrorResponse.send(response, status, message(request, status), RequestId.of(request), true);
             }
@@ -69,9 +73,28 @@ final class UpstreamFailureHandler {
             // The client is gone or the container refused; nothing more can be told to anyone.
             LOG.debug("could not send the error response requestId={}", RequestId.of(request), e);
         } finally {
-            if (request.isAsyncStarted()) {
+            if (complete && request.isAsyncStarted()) {
                 request.getAsyncContext().complete();
             }
+        }
+    }
+
+    /** True when this request was dispatched again only to fail it (see {@link #abortConnection}). */
+    static boolean isAbortDispatch(HttpServletRequest request) {
+        return request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(ABORT_ATTRIBUTE) != null;
+    }
+
+    /**
+     * The exception that fails an abort dispatch. On Tomcat it is Tomcat's own client-abort
+     * exception, which Tomcat takes as "close the connection" without logging a stack trace.
+     */
+    static IOException abortException(HttpServletRequest request) {
+        String message = "upstream failed after the response was committed; aborting requestId=" + RequestId.of(request);
+        try {
+            Class<?> tomcatAbort = Class.forName(TOMCAT_CLIENT_ABORT, false, UpstreamFailureHandler.class.getClassLoader());
+            return (IOException) tomcatAbort.getConstructor(String.class).newInstance(message);
+        } catch (ReflectiveOperationException | ClassCastException | LinkageError notTomcat) {
+            return new IOException(message);
         }
     }
 
@@ -89,10 +112,21 @@ final class UpstreamFailureHandler {
 
     /**
      * Closes the client connection without completing the message: the client must see an
-     * incomplete response, never a complete-looking shorter one.
+     * incomplete response, never a complete-looking shorter one. The Servlet API has no call for
+     * this (jakartaee/servlet#98): Jetty aborts on {@code sendError(-1)}; Tomcat refuses that on a
+     * committed response but closes the connection when a dispatch fails on one, so the request is
+     * dispatched back to the servlet, which throws.
+     *
+     * @return whether the caller still has to complete the async cycle
      */
-    private static void abortConnection(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        // Jetty aborts the channel on sendError(-1); Tomcat refuses it on a committed response.
-        response.sendError(-1);
+    private static boolean abortConnection(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            response.sendError(-1);
+            return true;
+        } catch (IllegalStateException committedOnThisContainer) {
+            request.setAttribute(ABORT_ATTRIBUTE, Boolean.TRUE);
+            request.getAsyncContext().dispatch();
+            return false;
+        }
     }
 }
