@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Start the Jetty 12 distribution (target/dist/jetty-home-$JETTY_VERSION) with the base in jetty-base/
+# and one WAR at the root context, on 127.0.0.1:PORT, and wait until the gateway answers.
+#
+#   dist/run-jetty.sh WAR WEBXML PORT
+#     WAR     the WAR to deploy, unmodified (e.g. target/gatewar.war)
+#     WEBXML  a web.xml to deploy the WAR with (a copy of WAR with it as WEB-INF/web.xml is made in
+#             target/dist/run/jetty-PORT/), or "-" to deploy WAR exactly as it is
+#     PORT    HTTP port on 127.0.0.1
+#
+# On success it prints, on stdout:  pid=PID  log=LOG  url=http://127.0.0.1:PORT
+# and leaves Jetty running; stop it with `kill PID` (SIGTERM: Jetty stops gracefully). On failure
+# (the WAR's deployment fails, Jetty exits, or no answer within $START_TIMEOUT s) it stops what it
+# started, prints the log's tail and exits 1.
+#
+# jetty-base/ is used in place and never written to: the WAR goes to a run directory given as
+# jetty.deploy.webappsDir, temporary files to its tmp/.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+[ $# -eq 3 ] || die "usage: dist/run-jetty.sh WAR WEBXML PORT"
+WAR="$(realpath "$1")"; WEBXML="$2"; PORT="$3"
+[ "$WEBXML" = "-" ] || WEBXML="$(realpath "$WEBXML")"
+require_port "$PORT"
+START_TIMEOUT="${START_TIMEOUT:-90}"
+
+[ -f "$JETTY_HOME/start.jar" ] || "$REPO/dist/fetch.sh" >&2
+listening "$PORT" && die "something already listens on 127.0.0.1:$PORT"
+
+RUN="$RUN_DIR/jetty-$PORT"
+rm -rf "$RUN"
+mkdir -p "$RUN/webapps" "$RUN/environments" "$RUN/tmp"
+war_with_webxml "$WAR" "$WEBXML" "$RUN/webapps/ROOT.war"
+LOG="$RUN/jetty.log"
+
+PID=
+READY=
+cleanup() { [ -n "$READY" ] || stop_pid "$PID"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "starting Jetty $JETTY_VERSION on 127.0.0.1:$PORT (base $JETTY_BASE_SRC, log $LOG)"
+(
+  cd "$RUN"
+  exec java -Djava.io.tmpdir="$RUN/tmp" -jar "$JETTY_HOME/start.jar" \
+    jetty.home="$JETTY_HOME" jetty.base="$JETTY_BASE_SRC" \
+    jetty.http.host=127.0.0.1 jetty.http.port="$PORT" \
+    jetty.deploy.webappsDir="$RUN/webapps" jetty.deploy.environmentsDir="$RUN/environments"
+) >"$LOG" 2>&1 </dev/null &
+PID=$!
+echo "$PID" >"$RUN/jetty.pid"
+
+wait_ready "$PID" "http://127.0.0.1:$PORT/__gatewar/ready" "$LOG" "$START_TIMEOUT"
+READY=1
+log "Jetty is up: PID $PID"
+echo "pid=$PID"
+echo "log=$LOG"
+echo "url=http://127.0.0.1:$PORT"
