@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Helper of bench/run (Python 3 standard library only).
+
+  bench.py json-body BYTES FILE           write a JSON document of exactly BYTES bytes to FILE
+  bench.py gc-peak GCLOG FROM_LINE        "PEAK_MIB LIVE_MIB GC_COUNT" of the -Xlog:gc lines after
+                                          line FROM_LINE (see gc_peak)
+  bench.py render RESULTS META [README]   print the results (JSON lines) as Markdown; with README,
+                                          also replace the text between its results markers
+"""
+import json
+import re
+import sys
+
+MARK_START, MARK_END = "<!-- results:start -->", "<!-- results:end -->"
+
+CONTESTANTS = {
+    "direct": "direct to the backend",
+    "nginx": "nginx reverse proxy",
+    "jetty-proxy": "Jetty `ProxyServlet$Transparent`",
+    "jetty-async-proxy": "Jetty `AsyncProxyServlet$Transparent`",
+    "gatewar-jetty": "gatewar on Jetty",
+    "gatewar-jetty-nofilter": "gatewar on Jetty, no JsonBodyFilter",
+    "gatewar-tomcat": "gatewar on Tomcat",
+}
+SCENARIOS = {
+    "small": "small GET: `/small.json` ({small_bytes} B)",
+    "1m": "1 MiB GET: `/1m.bin`",
+    "post": "4 KiB JSON POST: `/discard` ({post_bytes} B, `application/json`)",
+}
+
+
+def json_body(size, path):
+    """An order-like document (objects, strings, numbers, booleans), padded to exactly `size` bytes."""
+    items, length, i = [], 0, 0
+    while True:
+        i += 1
+        item = ('{"id":%d,"sku":"SKU-%06d","name":"Item number %d","price":%d.%02d,"qty":%d,'
+                '"tags":["bench","json"],"active":%s}'
+                % (i, i, i, i * 7 % 1000, i % 100, i % 13, "true" if i % 2 else "false"))
+        if length + len(item) + 1 + 64 > size:
+            break
+        items.append(item)
+        length += len(item) + 1
+    head = '{"order":"bench-%d","items":[%s],"note":"' % (size, ",".join(items))
+    tail = '"}'
+    text = head + "x" * (size - len(head) - len(tail)) + tail
+    json.loads(text)
+    assert len(text.encode()) == size, len(text)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+GC_LINE = re.compile(r"\bGC\(\d+\) .* (\d+)([KMG])->(\d+)([KMG])\((\d+)([KMG])\)")
+
+
+def gc_peak(path, from_line):
+    """Heap used just before each collection after line `from_line` (the last of them is the forced
+    one that ends the window, so the heap at the end counts too): its maximum is the peak; the
+    largest heap left after a collection is what the JVM still held; collections other than the
+    forced ones are counted."""
+    unit = {"K": 1 / 1024, "M": 1, "G": 1024}
+    peak, live, count = 0.0, 0.0, 0
+    with open(path, errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            m = GC_LINE.search(line)
+            if n > from_line and m:
+                count += "(Diagnostic Command)" not in line
+                peak = max(peak, int(m.group(1)) * unit[m.group(2)])
+                live = max(live, int(m.group(3)) * unit[m.group(4)])
+    print("%d %d %d" % (round(peak), round(live), count))
+
+
+def read_meta(path):
+    meta = {}
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.rstrip("\n").partition("=")
+            if key:
+                meta[key] = value
+    return meta
+
+
+def fmt(value, digits=0, empty="–"):
+    if value is None:
+        return empty
+    return "{:,.{}f}".format(value, digits)
+
+
+def render(results_path, meta_path):
+    meta = read_meta(meta_path)
+    rows = [json.loads(line) for line in open(results_path) if line.strip()]
+    load = [r for r in rows if r["type"] == "load"]
+    big = [r for r in rows if r["type"] == "big"]
+    out = []
+    if meta.get("warmup", "0") == "0":
+        warmup = "no warm-up"
+    elif int(meta.get("warmup", "0")) < 10:
+        warmup = "after %s s of warm-up under the same load" % meta.get("warmup")
+    else:
+        warmup = ("after a warm-up under the same load (%s to %s s, until the rate settles: column "
+                  "\"warm-up s\")" % (meta.get("warmup"), meta.get("warmup_max")))
+    out.append("Run of %s (`%s`): %s s measured per cell, %s; %s."
+               % (meta.get("date", "?"), meta.get("mode", "?"), meta.get("duration", "?"), warmup,
+                  meta.get("pinning", "?")))
+    out.append("")
+    out.append("- machine: %s CPUs (%s), %s memory, Linux %s"
+               % (meta.get("nproc"), meta.get("cpu"), meta.get("memory"), meta.get("kernel")))
+    out.append("- versions: gatewar %s; %s; Jetty %s; Tomcat %s; nginx %s; wrk %s; curl %s"
+               % (meta.get("gatewar"), meta.get("java"), meta.get("jetty"), meta.get("tomcat"),
+                  meta.get("nginx"), meta.get("wrk"), meta.get("curl")))
+    out.append("- JVMs: %s" % meta.get("jvm_options"))
+    for scenario, title in SCENARIOS.items():
+        cells = [r for r in load if r["scenario"] == scenario]
+        if not cells:
+            continue
+        direct = next((r for r in cells if r["contestant"] == "direct"), None)
+        direct_rps = direct and rps(direct)
+        out.append("")
+        out.append("**%s, %d connections**" % (title.format(**meta), cells[0]["connections"]))
+        out.append("")
+        out.append("| contestant | req/s | vs direct | p50 ms | p99 ms | proxy CPU ms / 1k req "
+                   "| backend CPU ms / 1k req | proxy peak RSS MiB | errors | warm-up s |")
+        out.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+        for r in cells:
+            w = r["wrk"]
+            n = w["requests"]
+            per_k = lambda ms: None if ms is None or n == 0 else ms * 1000.0 / n
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                CONTESTANTS.get(r["contestant"], r["contestant"]),
+                fmt(rps(r)),
+                "%.2f" % (rps(r) / direct_rps) if direct_rps else "–",
+                fmt(w["p50_us"] / 1000, 2), fmt(w["p99_us"] / 1000, 2),
+                fmt(per_k(r["proxy_cpu_ms"]), 1), fmt(per_k(r["backend_cpu_ms"]), 1),
+                fmt(r["proxy_hwm_kb"] and r["proxy_hwm_kb"] / 1024),
+                errors(w), r.get("warmup_s", "–")))
+    if big:
+        out.append("")
+        out.append("**%s MiB transfers**, one curl each, bytes counted (the upload's also in the backend's "
+                   "log); the JVMs restarted with %s. From the JVM's `-Xlog:gc` log, between a forced "
+                   "full GC (`jcmd GC.run`) before the transfer and one after it: peak heap = most heap "
+                   "in use before a collection, live = most left after one, GCs = collections during "
+                   "the transfer." % (meta.get("big_mib"), meta.get("big_heap")))
+        out.append("")
+        out.append("| contestant | transfer | result | s | MiB/s | proxy CPU ms | peak heap MiB | live MiB "
+                   "| GCs | proxy peak RSS MiB |")
+        out.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|")
+        for r in big:
+            secs = r["seconds"]
+            out.append("| %s | %s | %s | %.2f | %s | %s | %s | %s | %s | %s |" % (
+                CONTESTANTS.get(r["contestant"], r["contestant"]), r["direction"], r["check"], secs,
+                fmt(r["bytes"] / 1048576 / secs if secs > 0 else None), fmt(r["proxy_cpu_ms"]),
+                fmt(r["peak_heap_mib"]), fmt(r["live_heap_mib"]), fmt(r["gcs"]),
+                fmt(r["proxy_hwm_kb"] and r["proxy_hwm_kb"] / 1024)))
+    return "\n".join(out) + "\n"
+
+
+def rps(r):
+    w = r["wrk"]
+    return w["requests"] * 1e6 / w["duration_us"] if w["duration_us"] else 0.0
+
+
+def errors(w):
+    parts = [(k[len("errors_"):], w[k]) for k in
+             ("errors_connect", "errors_read", "errors_write", "errors_timeout", "errors_status") if w[k]]
+    total = sum(v for _, v in parts)
+    return "0" if not total else "%d (%s)" % (total, ", ".join("%s %d" % p for p in parts))
+
+
+def update_readme(path, block):
+    text = open(path).read()
+    start, end = text.find(MARK_START), text.find(MARK_END)
+    if start < 0 or end < start:
+        sys.exit("bench.py: %s has no %s ... %s markers" % (path, MARK_START, MARK_END))
+    text = text[:start + len(MARK_START)] + "\n" + block + text[end:]
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main(argv):
+    if len(argv) == 3 and argv[0] == "json-body":
+        json_body(int(argv[1]), argv[2])
+    elif len(argv) == 3 and argv[0] == "gc-peak":
+        gc_peak(argv[1], int(argv[2]))
+    elif len(argv) in (3, 4) and argv[0] == "render":
+        block = render(argv[1], argv[2])
+        sys.stdout.write(block)
+        if len(argv) == 4:
+            update_readme(argv[3], block)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
