@@ -5,6 +5,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -85,7 +86,7 @@ enum ForwardedHeaders {
         }
     }
 
-    private static String joined(java.util.List<String> values) {
+    private static String joined(List<String> values) {
         return values.isEmpty() ? null : String.join(", ", values);
     }
 

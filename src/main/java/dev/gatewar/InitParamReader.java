@@ -3,7 +3,6 @@ package dev.gatewar;
 import jakarta.servlet.ServletException;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -129,10 +128,6 @@ final class InitParamReader {
             problems.add("init-param '" + name + "' is not known"
                     + (hint != null ? ": " + hint : "; known init-params are " + String.join(", ", new TreeSet<>(known))));
         }
-    }
-
-    List<String> problems() {
-        return Collections.unmodifiableList(problems);
     }
 
     /** Throws one exception listing every problem found, if any. */

@@ -60,11 +60,6 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         super.init(new JettyProxyConfig(config, parsed));
     }
 
-    /** The route's validated settings. */
-    public ProxySettings settings() {
-        return settings;
-    }
-
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
         if (UpstreamFailureHandler.isAbortDispatch(request)) {
