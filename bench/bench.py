@@ -97,7 +97,7 @@ def render(results_path, meta_path):
     elif int(meta.get("warmup", "0")) < 10:
         warmup = "after %s s of warm-up under the same load" % meta.get("warmup")
     else:
-        warmup = ("after a warm-up under the same load (%s to %s s, until the rate settles: column "
+        warmup = ("after a warm-up under the same load (%s to %s s, until the rate and the JIT settle: column "
                   "\"warm-up s\")" % (meta.get("warmup"), meta.get("warmup_max")))
     out.append("Run of %s (`%s`): %s s measured per cell, %s; %s."
                % (meta.get("date", "?"), meta.get("mode", "?"), meta.get("duration", "?"), warmup,
@@ -119,18 +119,19 @@ def render(results_path, meta_path):
         out.append("**%s, %d connections**" % (title.format(**meta), cells[0]["connections"]))
         out.append("")
         out.append("| contestant | req/s | vs direct | p50 ms | p99 ms | proxy CPU ms / 1k req "
-                   "| backend CPU ms / 1k req | proxy peak RSS MiB | errors | warm-up s |")
-        out.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+                   "| backend CPU ms / 1k req | backend conns / 1k req | proxy peak RSS MiB | errors | warm-up s |")
+        out.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
         for r in cells:
             w = r["wrk"]
             n = w["requests"]
             per_k = lambda ms: None if ms is None or n == 0 else ms * 1000.0 / n
-            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 CONTESTANTS.get(r["contestant"], r["contestant"]),
                 fmt(rps(r)),
                 "%.2f" % (rps(r) / direct_rps) if direct_rps else "–",
                 fmt(w["p50_us"] / 1000, 2), fmt(w["p99_us"] / 1000, 2),
                 fmt(per_k(r["proxy_cpu_ms"]), 1), fmt(per_k(r["backend_cpu_ms"]), 1),
+                fmt(per_k(r.get("backend_accepts")), 2),
                 fmt(r["proxy_hwm_kb"] and r["proxy_hwm_kb"] / 1024),
                 errors(w), r.get("warmup_s", "–")))
     if big:

@@ -1,10 +1,12 @@
 package dev.gatewar;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -30,10 +32,11 @@ import java.util.Set;
  *   {@code maxBodyBytes}; a larger one is answered 413 without being read further. Malformed JSON is
  *   answered 400 with the line and column of the error, or forwarded unparsed when
  *   {@code malformedJson} is {@code forward}.</li>
- *   <li>The parsed tree is the request attribute {@link #PARSED_BODY}. The upstream receives the
- *   client's bytes unchanged unless a later filter sets that attribute again, with a new tree or the
- *   same tree changed; then it receives the value serialised, with a corrected {@code Content-Length}
- *   and no {@code Transfer-Encoding}.</li>
+ *   <li>The parsed tree is the request attribute {@link #PARSED_BODY} of the request passed down the
+ *   chain, built when it is first read (the body is only tokenized up front, to reject malformed
+ *   JSON). The upstream receives the client's bytes unchanged unless a later filter sets that
+ *   attribute again, with a new tree or the same tree changed; then it receives the value
+ *   serialised, with a corrected {@code Content-Length} and no {@code Transfer-Encoding}.</li>
  *   <li>A form body ({@code application/x-www-form-urlencoded}) is buffered under the same limit, so a
  *   later filter may call {@code getParameter()} and the upstream still receives the whole body.</li>
  *   <li>Every other body, and any body with a {@code Content-Encoding}, streams through untouched.</li>
@@ -68,7 +71,6 @@ public class JsonBodyFilter extends HttpFilter {
             // Exact numbers, so that a replaced tree keeps 20-digit integers and 1.0 as written.
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             // The error message goes to the client: no echo of its document inside it.
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
@@ -117,22 +119,39 @@ public class JsonBodyFilter extends HttpFilter {
             chain.doFilter(RestoredBodyRequest.form(request, body), response);
             return;
         }
-        JsonNode tree = null;
         if (body.length > 0) {
             try {
-                tree = MAPPER.readTree(body);
+                checkWellFormed(body);
             } catch (JsonProcessingException e) {
                 if (rejectMalformed) {
                     JsonErrorResponse.send(response, HttpServletResponse.SC_BAD_REQUEST, malformedMessage(e),
                             RequestId.of(request), false);
                     return;
                 }
+                chain.doFilter(RestoredBodyRequest.unparsedJson(request, body), response);
+                return;
             }
         }
-        if (tree != null) {
-            request.setAttribute(PARSED_BODY, tree);
+        chain.doFilter(body.length > 0 ? RestoredBodyRequest.json(request, body, MAPPER)
+                : RestoredBodyRequest.unparsedJson(request, body), response);
+    }
+
+    /**
+     * Tokenizes the document without building it: syntax, strings, escapes and number formats are
+     * checked here, once, and the tree is built only if a later filter asks for it.
+     */
+    static void checkWellFormed(byte[] body) throws IOException {
+        try (JsonParser parser = MAPPER.createParser(body)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                throw new JsonParseException(parser, "No content: the body holds no JSON value");
+            }
+            parser.skipChildren();
+            if (parser.nextToken() != null) {
+                throw new JsonParseException(parser, "Trailing token (" + parser.currentToken()
+                        + ") after the first JSON value");
+            }
         }
-        chain.doFilter(RestoredBodyRequest.json(request, body, tree, MAPPER), response);
     }
 
     private static boolean hasBody(HttpServletRequest request) {

@@ -2,15 +2,18 @@ package dev.gatewar;
 
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -41,6 +44,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     private static final String START_ATTRIBUTE = PrefixProxyServlet.class.getName() + ".start";
     private static final String REJECTION_ATTRIBUTE = PrefixProxyServlet.class.getName() + ".rejection";
     private static final String CONNECTION_LISTED_ATTRIBUTE = PrefixProxyServlet.class.getName() + ".connectionListed";
+
+    /** Largest body sent in one piece when it has all arrived with the request head. */
+    private static final int ARRIVED_BODY_LIMIT = 64 * 1024;
 
     private transient ProxySettings settings;
     private transient UpstreamTarget target;
@@ -147,6 +153,27 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     }
 
     @Override
+    protected Request.Content proxyRequestContent(HttpServletRequest request, HttpServletResponse response,
+                                                  Request proxyRequest) throws IOException {
+        // A body JsonBodyFilter already holds goes out in one piece: reading it back through the
+        // async ReadListener machinery would cost more than the whole exchange. A request wrapped
+        // again by a later filter may change the stream, so it takes the general path.
+        if (request instanceof RestoredBodyRequest restored) {
+            return new BytesRequestContent(request.getContentType(), restored.handOutBody());
+        }
+        // Likewise a small body that arrived with the request head: it can be read at once without
+        // blocking. Anything else streams, so that no thread waits on a slow client.
+        long length = request.getContentLengthLong();
+        if (length > 0 && length <= ARRIVED_BODY_LIMIT) {
+            ServletInputStream input = request.getInputStream();
+            if (input.available() >= length) {
+                return new BytesRequestContent(request.getContentType(), input.readNBytes((int) length));
+            }
+        }
+        return super.proxyRequestContent(request, response, proxyRequest);
+    }
+
+    @Override
     protected StreamWriter newWriteListener(HttpServletRequest request, Response proxyResponse) {
         return new FlushingStreamWriter(request, proxyResponse);
     }
@@ -182,17 +209,38 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     }
 
     /**
-     * Jetty's writer, plus a flush after every chunk: the container would otherwise hold small chunks
-     * in its response buffer, and an event stream or a slow download must reach the client as the
-     * upstream sends it. The next chunk is asked for only once the flush is done.
+     * Jetty's writer, plus a flush after every chunk but the last one of a body of known length: the
+     * container would otherwise hold small chunks in its response buffer, and an event stream or a
+     * slow download must reach the client as the upstream sends it. The next chunk is asked for only
+     * once the flush is done. The last chunk is left to the completion of the response, which writes
+     * it (for a small response: together with the headers) in one go.
      */
     private final class FlushingStreamWriter extends StreamWriter {
         private final HttpServletRequest request;
+        /** Bytes of a Content-Length body still to come after the current chunk; -1 when unknown. */
+        private long remaining;
         private boolean flushPending;
 
         FlushingStreamWriter(HttpServletRequest request, Response proxyResponse) {
             super(request, proxyResponse);
             this.request = request;
+            this.remaining = contentLength(proxyResponse);
+        }
+
+        private static long contentLength(Response proxyResponse) {
+            try {
+                return proxyResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            } catch (NumberFormatException e) {
+                return -1; // not a length this writer can count down: flush every chunk
+            }
+        }
+
+        @Override
+        protected void data(byte[] bytes, int offset, int length, Callback callback) {
+            super.data(bytes, offset, length, callback);
+            if (remaining > 0) {
+                remaining = Math.max(0, remaining - length);
+            }
         }
 
         @Override
@@ -207,6 +255,10 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
 
         @Override
         protected void complete() {
+            if (remaining == 0) {
+                super.complete();
+                return;
+            }
             try {
                 ServletOutputStream output = request.getAsyncContext().getResponse().getOutputStream();
                 output.flush();

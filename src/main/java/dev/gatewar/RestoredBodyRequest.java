@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
@@ -24,8 +25,10 @@ import java.util.Map;
  * A request whose body {@link JsonBodyFilter} has already read: it hands the body on again, with
  * headers that match what is handed on.
  *
- * <p>While nobody replaced the parsed JSON tree, the body is exactly the bytes the client sent. When
- * a later filter sets {@link JsonBodyFilter#PARSED_BODY} (to a new tree, or to the same tree after
+ * <p>The JSON tree is built the first time {@link JsonBodyFilter#PARSED_BODY} is read through this
+ * request (the filter has already checked that the body parses), so a route where nobody looks at
+ * the tree pays only for that check. While nobody replaced the tree, the body is exactly the bytes
+ * the client sent. When a later filter sets the attribute (to a new tree, or to the same tree after
  * changing it), the body becomes that value serialised, and {@code Content-Length} follows. Either
  * way the body has a length, so {@code Transfer-Encoding} is hidden. What the proxy receives is fixed
  * the moment it first opens the body.
@@ -35,9 +38,11 @@ final class RestoredBodyRequest extends HttpServletRequestWrapper {
     private static final String TRANSFER_ENCODING = "transfer-encoding";
 
     private final byte[] original;
-    private final Object originalTree;
+    /** Builds the JSON tree of {@link #original}; null for a form body or JSON forwarded unparsed. */
     private final ObjectMapper mapper;
     private final boolean form;
+    /** The tree attribute has been built, set or removed: from now on it is what the attribute says. */
+    private boolean treeSettled;
     private boolean treeSetAgain;
     private Object serialisedTree;
     private byte[] serialised;
@@ -46,23 +51,27 @@ final class RestoredBodyRequest extends HttpServletRequestWrapper {
     private BufferedReader reader;
     private Map<String, String[]> parameters;
 
-    private RestoredBodyRequest(HttpServletRequest request, byte[] original, Object originalTree, ObjectMapper mapper,
-                                boolean form) {
+    private RestoredBodyRequest(HttpServletRequest request, byte[] original, ObjectMapper mapper, boolean form) {
         super(request);
         this.original = original;
-        this.originalTree = originalTree;
         this.mapper = mapper;
         this.form = form;
+        this.treeSettled = mapper == null;
     }
 
-    /** A JSON body and its parsed tree (null when the body was forwarded unparsed). */
-    static RestoredBodyRequest json(HttpServletRequest request, byte[] body, Object tree, ObjectMapper mapper) {
-        return new RestoredBodyRequest(request, body, tree, mapper, false);
+    /** A JSON body known to parse with {@code mapper}, whose tree is built when first asked for. */
+    static RestoredBodyRequest json(HttpServletRequest request, byte[] body, ObjectMapper mapper) {
+        return new RestoredBodyRequest(request, body, mapper, false);
+    }
+
+    /** A JSON body forwarded unparsed: no tree attribute. */
+    static RestoredBodyRequest unparsedJson(HttpServletRequest request, byte[] body) {
+        return new RestoredBodyRequest(request, body, null, false);
     }
 
     /** A form body, whose parameters this request parses itself. */
     static RestoredBodyRequest form(HttpServletRequest request, byte[] body) {
-        return new RestoredBodyRequest(request, body, null, null, true);
+        return new RestoredBodyRequest(request, body, null, true);
     }
 
     /** The body the upstream will receive, as things stand. */
@@ -70,11 +79,11 @@ final class RestoredBodyRequest extends HttpServletRequestWrapper {
         if (handedOut != null) {
             return handedOut;
         }
-        if (originalTree == null) {
+        if (!treeSetAgain) {
             return original;
         }
-        Object tree = getAttribute(JsonBodyFilter.PARSED_BODY);
-        if (tree == null || (tree == originalTree && !treeSetAgain)) {
+        Object tree = super.getAttribute(JsonBodyFilter.PARSED_BODY);
+        if (tree == null) {
             return original;
         }
         if (tree != serialisedTree || serialised == null) {
@@ -89,14 +98,56 @@ final class RestoredBodyRequest extends HttpServletRequestWrapper {
         return serialised;
     }
 
+    /**
+     * Fixes the body as it stands and returns it, for a proxy that sends it without opening the
+     * stream; later changes to the tree no longer count, as after {@link #getInputStream()}.
+     */
+    byte[] handOutBody() {
+        handedOut = body();
+        return handedOut;
+    }
+
+    @Override
+    public Object getAttribute(String name) {
+        if (!treeSettled && JsonBodyFilter.PARSED_BODY.equals(name)) {
+            treeSettled = true;
+            try {
+                super.setAttribute(JsonBodyFilter.PARSED_BODY, mapper.readTree(original));
+            } catch (IOException e) {
+                // JsonBodyFilter parsed these very bytes before it made this request.
+                throw new IllegalStateException("The request body no longer parses as JSON", e);
+            }
+        }
+        return super.getAttribute(name);
+    }
+
+    @Override
+    public Enumeration<String> getAttributeNames() {
+        if (treeSettled) {
+            return super.getAttributeNames();
+        }
+        List<String> names = Collections.list(super.getAttributeNames());
+        names.add(JsonBodyFilter.PARSED_BODY);
+        return Collections.enumeration(names);
+    }
+
     @Override
     public void setAttribute(String name, Object value) {
         if (JsonBodyFilter.PARSED_BODY.equals(name)) {
             // Setting the tree again, even the same object, says "I changed it": serialise anew.
-            treeSetAgain = true;
+            treeSettled = true;
+            treeSetAgain = mapper != null;
             serialised = null;
         }
         super.setAttribute(name, value);
+    }
+
+    @Override
+    public void removeAttribute(String name) {
+        if (JsonBodyFilter.PARSED_BODY.equals(name)) {
+            treeSettled = true;
+        }
+        super.removeAttribute(name);
     }
 
     @Override
@@ -105,8 +156,7 @@ final class RestoredBodyRequest extends HttpServletRequestWrapper {
             throw new IllegalStateException("getReader() has already been called for this request");
         }
         if (stream == null) {
-            handedOut = body();
-            stream = new ReplayInputStream(handedOut);
+            stream = new ReplayInputStream(handOutBody());
         }
         return stream;
     }
@@ -117,8 +167,7 @@ final class RestoredBodyRequest extends HttpServletRequestWrapper {
             throw new IllegalStateException("getInputStream() has already been called for this request");
         }
         if (reader == null) {
-            handedOut = body();
-            reader = new BufferedReader(new InputStreamReader(new ByteArrayInputStream(handedOut), charset()));
+            reader = new BufferedReader(new InputStreamReader(new ByteArrayInputStream(handOutBody()), charset()));
         }
         return reader;
     }

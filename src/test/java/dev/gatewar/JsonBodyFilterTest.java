@@ -12,6 +12,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,6 +22,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -41,12 +44,15 @@ class JsonBodyFilterTest {
     /** What the operator's filter saw as the tree for the last request. */
     private static final AtomicReference<Object> seenTree = new AtomicReference<>();
     private static final AtomicReference<String> seenParameter = new AtomicReference<>();
+    /** Whether the tree was among the attribute names before the operator's filter read it. */
+    private static final AtomicReference<Boolean> treeListed = new AtomicReference<>();
 
     /** An operator's filter: reads a form parameter, looks at the tree, and rewrites it on /rewrite. */
     private static final Filter OPERATOR_FILTER = new HttpFilter() {
         @Override
         protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws IOException, ServletException {
+            treeListed.set(Collections.list(request.getAttributeNames()).contains(JsonBodyFilter.PARSED_BODY));
             seenTree.set(request.getAttribute(JsonBodyFilter.PARSED_BODY));
             if (request.getRequestURI().endsWith("/form")) {
                 seenParameter.set(request.getParameter("b"));
@@ -101,6 +107,7 @@ class JsonBodyFilterTest {
         assertArrayEquals(body, received.body());
         assertEquals(Integer.toString(body.length), received.header("Content-Length"));
         assertTrue(seenTree.get() instanceof JsonNode, "the operator's filter sees the parsed tree");
+        assertTrue(treeListed.get(), "the tree is listed before it is first read (it is built on that read)");
         assertEquals("12345678901234567890123", ((JsonNode) seenTree.get()).get("id").bigIntegerValue().toString());
     }
 
@@ -148,6 +155,32 @@ class JsonBodyFilterTest {
         String message = new ObjectMapper().readTree(reply.body()).get("message").asText();
         assertEquals("The request body is not valid JSON at line 3, column 8: Unexpected character ('}' (code 125)): "
                 + "expected a value", message);
+        assertTrue(upstream.receivedNothing());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"a\": 1} {\"b\": 2}|at line 1, column 11: Trailing token (START_OBJECT) after the first JSON value",
+        "[1, 2]]|at line 1, column 7: Unexpected close marker ']': no open Array to close",
+        "{\"n\": 01}|at line 1, column 8: Invalid numeric value: Leading zeroes not allowed",
+        "{\"s\": \"\\q\"}|at line 1, column 9: Unrecognized character escape 'q' (code 113)",
+    })
+    void answers400ForDocumentsTheTokenizerRejectsWithoutBuildingATree(String json, String where) throws Exception {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        RawHttp.Reply reply = send(post("/serviceA/bad", "application/json", body), body);
+        assertEquals(400, reply.status(), reply.bodyText());
+        assertEquals("The request body is not valid JSON " + where,
+                new ObjectMapper().readTree(reply.body()).get("message").asText());
+        assertTrue(upstream.receivedNothing());
+    }
+
+    @Test
+    void answers400ForABodyOfOnlyWhitespace() throws Exception {
+        byte[] body = " \r\n\t ".getBytes(StandardCharsets.UTF_8);
+        RawHttp.Reply reply = send(post("/serviceA/blank", "application/json", body), body);
+        assertEquals(400, reply.status(), reply.bodyText());
+        assertEquals("The request body is not valid JSON at line 2, column 3: No content: the body holds no JSON value",
+                new ObjectMapper().readTree(reply.body()).get("message").asText());
         assertTrue(upstream.receivedNothing());
     }
 

@@ -82,6 +82,25 @@ final class RawUpstream implements AutoCloseable {
         };
     }
 
+    /**
+     * Answers 200 with {@code Content-Length: 10}, sends {@code hello}, and sends {@code world} only
+     * once {@code clientSawFirstPart} opens (the client received the first part through the gateway).
+     */
+    static Behaviour sendsSizedBodyInTwoParts(CountDownLatch clientSawFirstPart) {
+        return socket -> {
+            readHead(socket);
+            var out = socket.getOutputStream();
+            out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nhello"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            if (clientSawFirstPart.await(20, TimeUnit.SECONDS)) {
+                out.write("world".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        };
+    }
+
     static void readHead(Socket socket) throws IOException {
         var in = socket.getInputStream();
         int state = 0;
