@@ -21,7 +21,8 @@ import java.util.Set;
  * @param connectTimeoutMs          how long to wait for a TCP (and TLS) connection to the upstream
  * @param responseTimeoutMs         how long the upstream may stay silent while we wait for bytes
  * @param maxConnectionsPerUpstream pooled connections to the upstream, at most
- * @param maxThreads                threads of this route's private client pool
+ * @param maxThreads                threads of this route's private client pool; 0 when not set (see
+ *                                  {@link JettyProxyConfig})
  * @param preserveHost              forward the client's {@code Host} instead of the upstream's authority
  * @param forwardedHeaders          which forwarding headers to add
  * @param jettyParams               Jetty proxy init-params that are passed through, already validated
@@ -46,6 +47,7 @@ public record ProxySettings(
     public static final String MAX_CONNECTIONS_PER_UPSTREAM = "maxConnectionsPerUpstream";
     public static final int DEFAULT_MAX_CONNECTIONS_PER_UPSTREAM = 256;
     public static final String MAX_THREADS = "maxThreads";
+    /** The private pool's size when {@code maxThreads} is not set and the container lends no executor. */
     public static final int DEFAULT_MAX_THREADS = 128;
     public static final String PRESERVE_HOST = "preserveHost";
     public static final boolean DEFAULT_PRESERVE_HOST = false;
@@ -102,7 +104,7 @@ public record ProxySettings(
         long connectTimeout = params.positiveLong(CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT_MS, "milliseconds");
         long responseTimeout = params.positiveLong(RESPONSE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT_MS, "milliseconds");
         int maxConnections = params.positiveInt(MAX_CONNECTIONS_PER_UPSTREAM, DEFAULT_MAX_CONNECTIONS_PER_UPSTREAM, "connections");
-        int maxThreads = params.positiveInt(MAX_THREADS, DEFAULT_MAX_THREADS, "threads");
+        int maxThreads = params.raw(MAX_THREADS) == null ? 0 : params.positiveInt(MAX_THREADS, DEFAULT_MAX_THREADS, "threads");
         if (params.raw(MAX_THREADS) != null && maxThreads < 4) {
             // Jetty's client needs a selector thread plus workers; fewer deadlocks under load.
             params.invalid(MAX_THREADS, params.raw(MAX_THREADS), "a whole number of threads of at least 4");

@@ -101,6 +101,30 @@ final class RawUpstream implements AutoCloseable {
         };
     }
 
+    /**
+     * Reads a request head and opens {@code headArrived}, then reads the {@code Content-Length} body
+     * and answers 200 with that body echoed.
+     */
+    static Behaviour echoesBodyAfterHead(CountDownLatch headArrived) {
+        return socket -> {
+            String head = readHeadText(socket);
+            headArrived.countDown();
+            int length = 0;
+            for (String line : head.split("\r\n")) {
+                if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                    length = Integer.parseInt(line.substring(15).trim());
+                }
+            }
+            byte[] body = socket.getInputStream().readNBytes(length);
+            var out = socket.getOutputStream();
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        };
+    }
+
     static void readHead(Socket socket) throws IOException {
         var in = socket.getInputStream();
         int state = 0;
@@ -111,6 +135,19 @@ final class RawUpstream implements AutoCloseable {
             }
             state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
         }
+    }
+
+    private static String readHeadText(Socket socket) throws IOException {
+        var in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || head.lastIndexOf("\r\n\r\n") != head.length() - 4) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        return head.toString();
     }
 
     String url() {
