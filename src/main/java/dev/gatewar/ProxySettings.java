@@ -57,10 +57,16 @@ public record ProxySettings(
     /** Jetty's own proxy init-params that gatewar honours as Jetty documents them. */
     public static final String HOST_HEADER = "hostHeader";
     public static final String VIA_HOST = "viaHost";
+    /**
+     * Jetty's param for the client's read buffer. Each read becomes one write (and flush) to the
+     * client, so 64 KiB instead of Jetty's 16 KiB means a quarter of the writes per large response.
+     */
+    public static final String RESPONSE_BUFFER_SIZE = "responseBufferSize";
+    public static final int DEFAULT_RESPONSE_BUFFER_SIZE = 64 * 1024;
     /** What the gateway calls itself in {@code Via}: a pseudonym, so no machine name leaks upstream. */
     public static final String DEFAULT_VIA_HOST = "gatewar";
     static final List<String> JETTY_SIZE_PARAMS = List.of(
-            "requestBufferSize", "responseBufferSize", "maxRequestHeadersSize", "maxResponseHeadersSize", "selectors");
+            "requestBufferSize", RESPONSE_BUFFER_SIZE, "maxRequestHeadersSize", "maxResponseHeadersSize", "selectors");
 
     /** Jetty proxy params whose job a gatewar param does: the message says which. */
     static final Map<String, String> REPLACED_JETTY_PARAMS = Map.of(
@@ -128,6 +134,7 @@ public record ProxySettings(
                 jetty.put(name, Integer.toString(params.positiveInt(name, 1, "selectors".equals(name) ? "selector threads" : "bytes")));
             }
         }
+        jetty.putIfAbsent(RESPONSE_BUFFER_SIZE, Integer.toString(DEFAULT_RESPONSE_BUFFER_SIZE));
         return new ProxySettings(route, upstream, connectTimeout, responseTimeout, maxConnections, maxThreads,
                 preserveHost, forwarded, jetty);
     }

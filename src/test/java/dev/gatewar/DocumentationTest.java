@@ -43,6 +43,7 @@ class DocumentationTest {
         assertEquals(Boolean.toString(ProxySettings.DEFAULT_PRESERVE_HOST), rows.get(ProxySettings.PRESERVE_HOST));
         assertEquals(ProxySettings.DEFAULT_FORWARDED_HEADERS.paramValue(), rows.get(ProxySettings.FORWARDED_HEADERS));
         assertEquals(ProxySettings.DEFAULT_VIA_HOST, rows.get(ProxySettings.VIA_HOST));
+        assertEquals(Integer.toString(ProxySettings.DEFAULT_RESPONSE_BUFFER_SIZE), rows.get(ProxySettings.RESPONSE_BUFFER_SIZE));
     }
 
     @Test
