@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -75,6 +76,8 @@ public class JsonBodyFilter extends HttpFilter {
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
 
+    private static final StreamReadConstraints READ_LIMITS = MAPPER.getFactory().streamReadConstraints();
+
     private transient int maxBodyBytes;
     private transient boolean rejectMalformed;
 
@@ -137,10 +140,19 @@ public class JsonBodyFilter extends HttpFilter {
     }
 
     /**
-     * Tokenizes the document without building it: syntax, strings, escapes and number formats are
-     * checked here, once, and the tree is built only if a later filter asks for it.
+     * Checks the document without building it: syntax, strings, escapes and number formats are
+     * checked here, once, and the tree is built only if a later filter asks for it. The common, valid
+     * case is settled by {@link StrictJsonScanner} at about half the cost of a Jackson tokenization;
+     * anything it is not certain of is tokenized by Jackson, whose verdict and message stand.
      */
     static void checkWellFormed(byte[] body) throws IOException {
+        if (!StrictJsonScanner.certainlyWellFormed(body, READ_LIMITS)) {
+            tokenize(body);
+        }
+    }
+
+    /** Jackson's verdict: exactly one JSON value, or the exception that says where it went wrong. */
+    static void tokenize(byte[] body) throws IOException {
         try (JsonParser parser = MAPPER.createParser(body)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
