@@ -134,6 +134,9 @@ def render(results_path, meta_path):
                 fmt(per_k(r.get("backend_accepts")), 2),
                 fmt(r["proxy_hwm_kb"] and r["proxy_hwm_kb"] / 1024),
                 errors(w), r.get("warmup_s", "–")))
+    paired = [r for r in rows if r["type"] == "paired"]
+    if paired:
+        out.extend(render_paired(paired))
     if big:
         out.append("")
         out.append("**%s MiB transfers**, one curl each, bytes counted (the upload's also in the backend's "
@@ -153,6 +156,45 @@ def render(results_path, meta_path):
                 fmt(r["peak_heap_mib"]), fmt(r["live_heap_mib"]), fmt(r["gcs"]),
                 fmt(r["proxy_hwm_kb"] and r["proxy_hwm_kb"] / 1024)))
     return "\n".join(out) + "\n"
+
+
+# Paired measurements: NAME -> (title, what /A is, what /B is, what the ratio says)
+PAIRED = {
+    "small-vs-stock": ("small GET", "gatewar, no filter", "stock `ProxyServlet$Transparent`", "gatewar vs stock"),
+    "post-vs-stock": ("4 KiB JSON POST", "gatewar, no filter", "stock `ProxyServlet$Transparent`", "gatewar vs stock"),
+    "post-filter": ("4 KiB JSON POST", "with `JsonBodyFilter`", "the same route without it", "filter's cost"),
+}
+
+
+def median(values):
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def render_paired(records):
+    """Two routes of one JVM in alternating windows: per pair, route A's CPU per request over route
+    B's; the median pair is the figure (the windows share the JVM's drift, which two JVMs do not)."""
+    def per_k(side):
+        n = side["wrk"]["requests"]
+        return None if n == 0 or side["proxy_cpu_ms"] is None else side["proxy_cpu_ms"] * 1000.0 / n
+    r0 = records[0]
+    lines = ["", "**Paired in one JVM** (%s, %d connections, alternating %d s windows in ABBA order after two "
+             "unmeasured rounds): its `web.xml` also maps `/n` (gatewar without `JsonBodyFilter`) and `/s` "
+             "(Jetty's stock `ProxyServlet$Transparent`) to the same backend. Proxy CPU ms per 1k requests; "
+             "the figure is the median of the per-pair ratios." % (
+                 CONTESTANTS.get(r0["contestant"], r0["contestant"]), r0["connections"], r0["window_s"]), ""]
+    lines.append("| comparison | scenario | A | B | A per pair | B per pair | A / B per pair | median A / B |")
+    lines.append("|---|---|---|---|--:|--:|--:|--:|")
+    for r in records:
+        title, a_what, b_what, says = PAIRED.get(r["name"], (r["name"], "/" + r["a"], "/" + r["b"], r["name"]))
+        a_k = [per_k(p[r["a"]]) for p in r["pairs"]]
+        b_k = [per_k(p[r["b"]]) for p in r["pairs"]]
+        ratios = [x / y for x, y in zip(a_k, b_k) if x is not None and y]
+        lines.append("| %s | %s | %s (`/%s`) | %s (`/%s`) | %s | %s | %s | %s |" % (
+            says, title, a_what, r["a"], b_what, r["b"],
+            " ".join(fmt(x, 1) for x in a_k), " ".join(fmt(y, 1) for y in b_k),
+            " ".join("%.2f" % x for x in ratios), "%.2f×" % median(ratios) if ratios else "–"))
+    return lines
 
 
 def rps(r):

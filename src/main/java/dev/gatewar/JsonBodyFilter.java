@@ -18,6 +18,7 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collections;
@@ -101,13 +102,15 @@ public class JsonBodyFilter extends HttpFilter {
             chain.doFilter(request, response);
             return;
         }
-        if (request.getContentLengthLong() > maxBodyBytes) {
+        long length = request.getContentLengthLong();
+        if (length > maxBodyBytes) {
             tooLarge(request, response);
             return;
         }
         byte[] body;
         try {
-            body = readAtMost(request.getInputStream(), maxBodyBytes);
+            body = length >= 0 ? readExactly(request.getInputStream(), (int) length)
+                    : readAtMost(request.getInputStream(), maxBodyBytes);
         } catch (IOException e) {
             // The client went away or stalled mid-body; tell it, if it still listens.
             JsonErrorResponse.send(response, HttpServletResponse.SC_BAD_REQUEST,
@@ -181,6 +184,19 @@ public class JsonBodyFilter extends HttpFilter {
         JsonLocation location = e.getLocation();
         String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
         return "The request body is not valid JSON" + where + ": " + e.getOriginalMessage();
+    }
+
+    /**
+     * A body of known length, read straight into an array of that size: the container ends the stream
+     * at {@code Content-Length}, so nothing is left to check after it.
+     */
+    static byte[] readExactly(InputStream in, int length) throws IOException {
+        byte[] bytes = new byte[length];
+        int read = in.readNBytes(bytes, 0, length);
+        if (read < length) {
+            throw new EOFException("The body ended after " + read + " of " + length + " bytes");
+        }
+        return bytes;
     }
 
     /** The whole stream, or null as soon as it proves longer than {@code limit}. */
