@@ -79,6 +79,8 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     protected ClientConnector newClientConnector() {
         ClientConnector connector = super.newClientConnector();
         connector.setConnectTimeout(Duration.ofMillis(settings.connectTimeoutMs()));
+        // Before the client starts, so that it keeps this pool instead of sizing its own.
+        connector.setByteBufferPool(UpstreamBufferPool.forRoute(settings.maxConnectionsPerUpstream(), settings.largestBufferSize()));
         return connector;
     }
 

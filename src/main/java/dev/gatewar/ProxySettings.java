@@ -63,10 +63,12 @@ public record ProxySettings(
      */
     public static final String RESPONSE_BUFFER_SIZE = "responseBufferSize";
     public static final int DEFAULT_RESPONSE_BUFFER_SIZE = 64 * 1024;
+    /** Jetty's param for the client's write buffer (request headers and content). */
+    public static final String REQUEST_BUFFER_SIZE = "requestBufferSize";
     /** What the gateway calls itself in {@code Via}: a pseudonym, so no machine name leaks upstream. */
     public static final String DEFAULT_VIA_HOST = "gatewar";
     static final List<String> JETTY_SIZE_PARAMS = List.of(
-            "requestBufferSize", RESPONSE_BUFFER_SIZE, "maxRequestHeadersSize", "maxResponseHeadersSize", "selectors");
+            REQUEST_BUFFER_SIZE, RESPONSE_BUFFER_SIZE, "maxRequestHeadersSize", "maxResponseHeadersSize", "selectors");
 
     /** Jetty proxy params whose job a gatewar param does: the message says which. */
     static final Map<String, String> REPLACED_JETTY_PARAMS = Map.of(
@@ -80,6 +82,18 @@ public record ProxySettings(
 
     public ProxySettings {
         jettyParams = Collections.unmodifiableMap(new LinkedHashMap<>(jettyParams));
+    }
+
+    /** The largest of the client's read and write buffers, in bytes. */
+    public int largestBufferSize() {
+        int largest = 0;
+        for (String name : List.of(REQUEST_BUFFER_SIZE, RESPONSE_BUFFER_SIZE)) {
+            String value = jettyParams.get(name);
+            if (value != null) {
+                largest = Math.max(largest, Integer.parseInt(value));
+            }
+        }
+        return largest;
     }
 
     /** Every init-param name the servlet accepts. */
