@@ -77,6 +77,9 @@ public class JsonBodyFilter extends HttpFilter {
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
 
+    /** Bodies up to this many bytes are read into an array of their declared length. */
+    private static final int EXACT_READ_MAX = 64 * 1024;
+
     private static final StreamReadConstraints READ_LIMITS = MAPPER.getFactory().streamReadConstraints();
 
     private transient int maxBodyBytes;
@@ -109,7 +112,9 @@ public class JsonBodyFilter extends HttpFilter {
         }
         byte[] body;
         try {
-            body = length >= 0 ? readExactly(request.getInputStream(), (int) length)
+            // Only small bodies get their whole array up front: a client announcing a large body it
+            // never sends must not make the gateway reserve maxBodyBytes for it.
+            body = length >= 0 && length <= EXACT_READ_MAX ? readExactly(request.getInputStream(), (int) length)
                     : readAtMost(request.getInputStream(), maxBodyBytes);
         } catch (IOException e) {
             // The client went away or stalled mid-body; tell it, if it still listens.
