@@ -35,7 +35,7 @@ import java.util.Set;
  *   answered 400 with the line and column of the error, or forwarded unparsed when
  *   {@code malformedJson} is {@code forward}.</li>
  *   <li>The parsed tree is the request attribute {@link #PARSED_BODY} of the request passed down the
- *   chain, built when it is first read (the body is only tokenized up front, to reject malformed
+ *   chain, built when it is first read (the body is only checked up front, to reject malformed
  *   JSON). The upstream receives the client's bytes unchanged unless a later filter sets that
  *   attribute again, with a new tree or the same tree changed; then it receives the value
  *   serialised, with a corrected {@code Content-Length} and no {@code Transfer-Encoding}.</li>
