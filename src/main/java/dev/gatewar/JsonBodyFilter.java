@@ -1,16 +1,16 @@
 package dev.gatewar;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.gatewar.body.BodyKind;
+import dev.gatewar.body.BufferedBodyRequest;
+import dev.gatewar.body.ExactBody;
+import dev.gatewar.body.FormBodyRequest;
+import dev.gatewar.body.JsonBody;
+import dev.gatewar.body.JsonBodyRequest;
+import dev.gatewar.body.JsonSyntax;
+import dev.gatewar.config.InitParamReader;
+import dev.gatewar.exchange.Exchange;
+import dev.gatewar.exchange.JsonErrorResponse;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
@@ -37,27 +37,22 @@ import java.util.Set;
  *   <li>The parsed tree is the request attribute {@link #PARSED_BODY} of the request passed down the
  *   chain, built when it is first read (the body is only checked up front, to reject malformed
  *   JSON). The upstream receives the client's bytes unchanged unless a later filter sets that
- *   attribute again, with a new tree or the same tree changed; then it receives the value
- *   serialised, with a corrected {@code Content-Length} and no {@code Transfer-Encoding}.</li>
+ *   attribute again, to a new tree or to the same tree after changing it; then it receives the value
+ *   as serialised when it was set, with a corrected {@code Content-Length} and no
+ *   {@code Transfer-Encoding}.</li>
  *   <li>A form body ({@code application/x-www-form-urlencoded}) is buffered under the same limit, so a
  *   later filter may call {@code getParameter()} and the upstream still receives the whole body.</li>
  *   <li>Every other body, and any body with a {@code Content-Encoding}, streams through untouched.</li>
  * </ul>
  *
- * <p>Map it before the proxy servlets, with {@code <async-supported>true</async-supported>}.
- *
- * <table>
- *   <caption>Init-params</caption>
- *   <tr><th>name</th><th>meaning</th><th>default</th></tr>
- *   <tr><td>maxBodyBytes</td><td>largest JSON or form body read into memory, in bytes</td><td>1048576</td></tr>
- *   <tr><td>malformedJson</td><td>{@code reject} (400) or {@code forward} (unparsed, no attribute)</td><td>reject</td></tr>
- * </table>
+ * <p>Map it before the proxy servlets, with {@code <async-supported>true</async-supported>}. Its
+ * init-params are in the README.
  */
 public class JsonBodyFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
 
     /** Request attribute holding the parsed body, a Jackson {@code JsonNode}; set it to change the body. */
-    public static final String PARSED_BODY = "dev.gatewar.json.body";
+    public static final String PARSED_BODY = JsonBody.TREE_ATTRIBUTE;
 
     public static final String MAX_BODY_BYTES = "maxBodyBytes";
     public static final int DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -69,18 +64,8 @@ public class JsonBodyFilter extends HttpFilter {
     /** Every init-param name the filter accepts. */
     public static final Set<String> KNOWN_PARAMS = Set.of(MAX_BODY_BYTES, MALFORMED_JSON);
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            // Exact numbers, so that a replaced tree keeps 20-digit integers and 1.0 as written.
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            // The error message goes to the client: no echo of its document inside it.
-            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-            .build();
-
     /** Bodies up to this many bytes are read into an array of their declared length. */
     private static final int EXACT_READ_MAX = 64 * 1024;
-
-    private static final StreamReadConstraints READ_LIMITS = MAPPER.getFactory().streamReadConstraints();
 
     private transient int maxBodyBytes;
     private transient boolean rejectMalformed;
@@ -119,59 +104,33 @@ public class JsonBodyFilter extends HttpFilter {
         } catch (IOException e) {
             // The client went away or stalled mid-body; tell it, if it still listens.
             JsonErrorResponse.send(response, HttpServletResponse.SC_BAD_REQUEST,
-                    "The request body could not be read.", RequestId.of(request), true);
+                    "The request body could not be read.", Exchange.of(request).requestId(), true);
             return;
         }
         if (body == null) {
             tooLarge(request, response);
             return;
         }
+        BufferedBodyRequest buffered;
         if (kind == BodyKind.FORM) {
-            chain.doFilter(RestoredBodyRequest.form(request, body), response);
-            return;
-        }
-        if (body.length > 0) {
+            buffered = new FormBodyRequest(request, body);
+        } else if (body.length == 0) {
+            buffered = new BufferedBodyRequest(request, new ExactBody(body));
+        } else {
             try {
-                checkWellFormed(body);
+                JsonSyntax.check(body);
+                buffered = new JsonBodyRequest(request, new JsonBody(body));
             } catch (JsonProcessingException e) {
                 if (rejectMalformed) {
-                    JsonErrorResponse.send(response, HttpServletResponse.SC_BAD_REQUEST, malformedMessage(e),
-                            RequestId.of(request), false);
+                    JsonErrorResponse.send(response, HttpServletResponse.SC_BAD_REQUEST, JsonSyntax.malformedMessage(e),
+                            Exchange.of(request).requestId(), false);
                     return;
                 }
-                chain.doFilter(RestoredBodyRequest.unparsedJson(request, body), response);
-                return;
+                buffered = new BufferedBodyRequest(request, new ExactBody(body));
             }
         }
-        chain.doFilter(body.length > 0 ? RestoredBodyRequest.json(request, body, MAPPER)
-                : RestoredBodyRequest.unparsedJson(request, body), response);
-    }
-
-    /**
-     * Checks the document without building it: syntax, strings, escapes and number formats are
-     * checked here, once, and the tree is built only if a later filter asks for it. The common, valid
-     * case is settled by {@link StrictJsonScanner} at about half the cost of a Jackson tokenization;
-     * anything it is not certain of is tokenized by Jackson, whose verdict and message stand.
-     */
-    static void checkWellFormed(byte[] body) throws IOException {
-        if (!StrictJsonScanner.certainlyWellFormed(body, READ_LIMITS)) {
-            tokenize(body);
-        }
-    }
-
-    /** Jackson's verdict: exactly one JSON value, or the exception that says where it went wrong. */
-    static void tokenize(byte[] body) throws IOException {
-        try (JsonParser parser = MAPPER.createParser(body)) {
-            JsonToken first = parser.nextToken();
-            if (first == null) {
-                throw new JsonParseException(parser, "No content: the body holds no JSON value");
-            }
-            parser.skipChildren();
-            if (parser.nextToken() != null) {
-                throw new JsonParseException(parser, "Trailing token (" + parser.currentToken()
-                        + ") after the first JSON value");
-            }
-        }
+        Exchange.of(request).bodyBuffered(buffered, buffered.body());
+        chain.doFilter(buffered, response);
     }
 
     private static boolean hasBody(HttpServletRequest request) {
@@ -182,13 +141,7 @@ public class JsonBodyFilter extends HttpFilter {
         // The rest of the body is never read, so the connection cannot carry another request.
         JsonErrorResponse.send(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
                 "The request body is larger than the gateway accepts for this content type (" + maxBodyBytes + " bytes).",
-                RequestId.of(request), true);
-    }
-
-    static String malformedMessage(JsonProcessingException e) {
-        JsonLocation location = e.getLocation();
-        String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
-        return "The request body is not valid JSON" + where + ": " + e.getOriginalMessage();
+                Exchange.of(request).requestId(), true);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.gatewar;
 
+import dev.gatewar.exchange.Exchange;
+import dev.gatewar.exchange.JsonErrorResponse;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -23,7 +25,7 @@ public class JsonErrorPageServlet extends HttpServlet {
         }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer value ? value : HttpServletResponse.SC_NOT_FOUND;
-        JsonErrorResponse.send(response, status, messageFor(status), RequestId.of(request), status >= 500);
+        JsonErrorResponse.send(response, status, messageFor(status), Exchange.of(request).requestId(), status >= 500);
     }
 
     static String messageFor(int status) {

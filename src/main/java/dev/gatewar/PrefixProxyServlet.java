@@ -1,5 +1,16 @@
 package dev.gatewar;
 
+import dev.gatewar.body.BufferedBody;
+import dev.gatewar.config.InitParamReader;
+import dev.gatewar.exchange.Exchange;
+import dev.gatewar.exchange.JsonErrorResponse;
+import dev.gatewar.exchange.RequestId;
+import dev.gatewar.proxy.ConnectionAbort;
+import dev.gatewar.proxy.ExchangeFailures;
+import dev.gatewar.proxy.JettyClientParams;
+import dev.gatewar.proxy.RouteSettings;
+import dev.gatewar.proxy.UpstreamBufferPool;
+import dev.gatewar.proxy.UpstreamTarget;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
@@ -10,19 +21,15 @@ import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Locale;
-import java.util.Set;
 
 /**
- * One gateway route: forwards every request under its servlet-mapping prefix to one upstream, with
+ * One gateway route: forwards every request under its servlet-mapping prefix to its upstream, with
  * the prefix stripped. Map one instance per route in {@code web.xml}:
  *
  * <pre>{@code
@@ -37,41 +44,41 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Built on Jetty's {@link AsyncProxyServlet}, which streams both bodies without parking a thread,
- * through its hooks only. The init-params are listed in {@link ProxySettings} and the README.
+ * through its hooks only. The init-params are in the README; {@link RouteSettings} reads them. The
+ * request's state lives in its {@link Exchange}.
  */
 public class PrefixProxyServlet extends AsyncProxyServlet {
     private static final long serialVersionUID = 1L;
-    private static final String START_ATTRIBUTE = PrefixProxyServlet.class.getName() + ".start";
-    private static final String REJECTION_ATTRIBUTE = PrefixProxyServlet.class.getName() + ".rejection";
-    private static final String CONNECTION_LISTED_ATTRIBUTE = PrefixProxyServlet.class.getName() + ".connectionListed";
 
     /** Largest body sent in one piece when it has all arrived with the request head. */
     private static final int ARRIVED_BODY_LIMIT = 64 * 1024;
 
-    private transient ProxySettings settings;
+    private transient RouteSettings settings;
     private transient UpstreamTarget target;
-    private transient UpstreamFailureHandler failures;
+    private transient ConnectionAbort abort;
+    private transient ExchangeFailures failures;
 
     @Override
     public void init(ServletConfig config) throws ServletException {
         // Validate everything before Jetty's init() starts a client; Jetty then reads its own
-        // init-param names from a view of the validated settings.
+        // init-param names from the settings rendered for it.
         InitParamReader params = new InitParamReader("servlet '" + config.getServletName() + "'", config::getInitParameter);
-        ProxySettings parsed = ProxySettings.read(config, params);
+        RouteSettings parsed = RouteSettings.read(config, params);
         UpstreamTarget resolvedTarget = UpstreamTarget.of(parsed.upstream(), config, params);
         params.throwIfInvalid();
         this.settings = parsed;
         this.target = resolvedTarget;
-        this.failures = new UpstreamFailureHandler(parsed.route());
-        super.init(new JettyProxyConfig(config, parsed));
+        this.abort = ConnectionAbort.forContainer(config.getServletContext());
+        this.failures = new ExchangeFailures(parsed.route(), abort);
+        super.init(new JettyClientParams(config, parsed));
     }
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
-        if (UpstreamFailureHandler.isAbortDispatch(request)) {
-            throw UpstreamFailureHandler.abortException(request);
+        if (abort.isAbortDispatch(request)) {
+            throw abort.failure(request);
         }
-        request.setAttribute(START_ATTRIBUTE, System.nanoTime());
+        Exchange.of(request).routedTo(settings.route());
         super.service(request, response);
     }
 
@@ -87,20 +94,22 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     @Override
     protected String rewriteTarget(HttpServletRequest clientRequest) {
         try {
-            return target.resolve(clientRequest);
+            String resolved = target.resolve(clientRequest);
+            Exchange.of(clientRequest).beginTry(0);
+            return resolved;
         } catch (UpstreamTarget.RejectedTargetException e) {
-            clientRequest.setAttribute(REJECTION_ATTRIBUTE, e.getMessage());
+            Exchange.of(clientRequest).rejected(e.getMessage());
             return null;
         }
     }
 
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
-        Object reason = clientRequest.getAttribute(REJECTION_ATTRIBUTE);
+        Exchange exchange = Exchange.of(clientRequest);
+        String reason = exchange.rejection();
         try {
             JsonErrorResponse.send(proxyResponse, HttpServletResponse.SC_BAD_REQUEST,
-                    reason != null ? reason.toString() : "The request target cannot be forwarded.",
-                    RequestId.of(clientRequest), false);
+                    reason != null ? reason : "The request target cannot be forwarded.", exchange.requestId(), false);
         } catch (IOException e) {
             // The client is gone; there is no one left to tell.
             _log.debug("could not send a 400 response", e);
@@ -111,30 +120,8 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         addViaHeader(clientRequest, proxyRequest);
         settings.forwardedHeaders().apply(clientRequest, proxyRequest);
-        String requestId = RequestId.of(clientRequest);
+        String requestId = Exchange.of(clientRequest).requestId();
         proxyRequest.headers(headers -> headers.put(RequestId.HEADER, requestId));
-    }
-
-    @Override
-    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
-                                           Response serverResponse) {
-        // Jetty drops the standard hop-by-hop fields; RFC 9110 7.6.1 also makes every field the
-        // upstream names in its Connection header hop-by-hop.
-        Set<String> connectionListed = null;
-        for (HttpField field : serverResponse.getHeaders()) {
-            if (field.getHeader() == HttpHeader.CONNECTION) {
-                for (String name : field.getValues()) {
-                    if (connectionListed == null) {
-                        connectionListed = new HashSet<>();
-                    }
-                    connectionListed.add(name.trim().toLowerCase(Locale.ROOT));
-                }
-            }
-        }
-        if (connectionListed != null) {
-            clientRequest.setAttribute(CONNECTION_LISTED_ATTRIBUTE, connectionListed);
-        }
-        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
     }
 
     @Override
@@ -144,8 +131,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         if (headerName.equalsIgnoreCase("Date") || headerName.equalsIgnoreCase("Server")) {
             return null;
         }
-        Object listed = clientRequest.getAttribute(CONNECTION_LISTED_ATTRIBUTE);
-        if (listed instanceof Set<?> names && names.contains(headerName.toLowerCase(Locale.ROOT))) {
+        // Jetty drops the standard hop-by-hop fields; RFC 9110 7.6.1 also makes every field the
+        // upstream names in its Connection header hop-by-hop.
+        if (serverResponse.getHeaders().contains(HttpHeader.CONNECTION, headerName)) {
             return null;
         }
         if (headerName.equalsIgnoreCase("Location") || headerName.equalsIgnoreCase("Content-Location")) {
@@ -160,8 +148,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         // A body JsonBodyFilter already holds goes out in one piece: reading it back through the
         // async ReadListener machinery would cost more than the whole exchange. A request wrapped
         // again by a later filter may change the stream, so it takes the general path.
-        if (request instanceof RestoredBodyRequest restored) {
-            return new BytesRequestContent(request.getContentType(), restored.handOutBody());
+        BufferedBody buffered = Exchange.of(request).bufferedBodyOf(request);
+        if (buffered != null) {
+            return new BytesRequestContent(request.getContentType(), buffered.content());
         }
         // Likewise a small body that arrived with the request head: it can be read at once without
         // blocking. Anything else streams, so that no thread waits on a slow client.
@@ -183,20 +172,19 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
                                           HttpServletResponse proxyResponse, Throwable failure) {
-        failures.clientFailed(clientRequest, failure);
+        Exchange.of(clientRequest).clientFailed(failure);
         super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
     }
 
     @Override
     protected int clientRequestStatus(Throwable failure) {
-        return UpstreamFailureHandler.clientFailureStatus(failure);
+        return ExchangeFailures.clientFailureStatus(failure);
     }
 
     @Override
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse, Throwable failure) {
-        Object start = clientRequest.getAttribute(START_ATTRIBUTE);
-        failures.exchangeFailed(clientRequest, failure, start instanceof Long nanos ? nanos : System.nanoTime());
+        failures.exchangeFailed(clientRequest, failure);
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
     }
 

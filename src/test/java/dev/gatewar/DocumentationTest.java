@@ -1,5 +1,6 @@
 package dev.gatewar;
 
+import dev.gatewar.proxy.RouteSettings;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -34,16 +35,16 @@ class DocumentationTest {
     @Test
     void theServletTableListsEveryKnownParamWithTheCodesDefaults() throws Exception {
         Map<String, String> rows = table("PrefixProxyServlet init-params");
-        assertEquals(ProxySettings.knownParams(), new TreeSet<>(rows.keySet()));
-        assertEquals("(required)", rows.get(ProxySettings.UPSTREAM));
-        assertEquals(Long.toString(ProxySettings.DEFAULT_CONNECT_TIMEOUT_MS), rows.get(ProxySettings.CONNECT_TIMEOUT));
-        assertEquals(Long.toString(ProxySettings.DEFAULT_RESPONSE_TIMEOUT_MS), rows.get(ProxySettings.RESPONSE_TIMEOUT));
-        assertEquals(Integer.toString(ProxySettings.DEFAULT_MAX_CONNECTIONS_PER_UPSTREAM), rows.get(ProxySettings.MAX_CONNECTIONS_PER_UPSTREAM));
-        assertEquals("Jetty: the server's pool; elsewhere " + ProxySettings.DEFAULT_MAX_THREADS, rows.get(ProxySettings.MAX_THREADS));
-        assertEquals(Boolean.toString(ProxySettings.DEFAULT_PRESERVE_HOST), rows.get(ProxySettings.PRESERVE_HOST));
-        assertEquals(ProxySettings.DEFAULT_FORWARDED_HEADERS.paramValue(), rows.get(ProxySettings.FORWARDED_HEADERS));
-        assertEquals(ProxySettings.DEFAULT_VIA_HOST, rows.get(ProxySettings.VIA_HOST));
-        assertEquals(Integer.toString(ProxySettings.DEFAULT_RESPONSE_BUFFER_SIZE), rows.get(ProxySettings.RESPONSE_BUFFER_SIZE));
+        assertEquals(RouteSettings.knownParams(), new TreeSet<>(rows.keySet()));
+        assertEquals("(required)", rows.get(RouteSettings.UPSTREAM));
+        assertEquals(Long.toString(RouteSettings.DEFAULT_CONNECT_TIMEOUT_MS), rows.get(RouteSettings.CONNECT_TIMEOUT));
+        assertEquals(Long.toString(RouteSettings.DEFAULT_RESPONSE_TIMEOUT_MS), rows.get(RouteSettings.RESPONSE_TIMEOUT));
+        assertEquals(Integer.toString(RouteSettings.DEFAULT_MAX_CONNECTIONS_PER_UPSTREAM), rows.get(RouteSettings.MAX_CONNECTIONS_PER_UPSTREAM));
+        assertEquals("Jetty: the server's pool; elsewhere " + RouteSettings.DEFAULT_MAX_THREADS, rows.get(RouteSettings.MAX_THREADS));
+        assertEquals(Boolean.toString(RouteSettings.DEFAULT_PRESERVE_HOST), rows.get(RouteSettings.PRESERVE_HOST));
+        assertEquals(RouteSettings.DEFAULT_FORWARDED_HEADERS.paramValue(), rows.get(RouteSettings.FORWARDED_HEADERS));
+        assertEquals(RouteSettings.DEFAULT_VIA_HOST, rows.get(RouteSettings.VIA_HOST));
+        assertEquals(Integer.toString(RouteSettings.DEFAULT_RESPONSE_BUFFER_SIZE), rows.get(RouteSettings.RESPONSE_BUFFER_SIZE));
     }
 
     @Test
@@ -57,7 +58,7 @@ class DocumentationTest {
     @Test
     void theExampleWebXmlDocumentsEveryParam() throws Exception {
         String webXml = Files.readString(Path.of("webapp/WEB-INF/web.xml"));
-        Set<String> all = new TreeSet<>(ProxySettings.knownParams());
+        Set<String> all = new TreeSet<>(RouteSettings.knownParams());
         all.addAll(JsonBodyFilter.KNOWN_PARAMS);
         for (String param : all) {
             assertTrue(webXml.contains(param), "web.xml does not mention " + param);

@@ -2,6 +2,7 @@ package dev.gatewar;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gatewar.proxy.ExchangeFailures;
 import org.eclipse.jetty.logging.JettyLogger;
 import org.eclipse.jetty.logging.StdErrAppender;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,7 @@ class UpstreamFailureTest {
     @Test
     void eachFailureWritesOneWarnLineWithRouteKindElapsedAndRequestIdButNoBody() throws Exception {
         int port = deadPort();
-        StdErrAppender appender = (StdErrAppender) ((JettyLogger) LoggerFactory.getLogger(UpstreamFailureHandler.class)).getAppender();
+        StdErrAppender appender = (StdErrAppender) ((JettyLogger) LoggerFactory.getLogger(ExchangeFailures.class)).getAppender();
         PrintStream original = appender.getStream();
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         appender.setStream(new PrintStream(captured, true, StandardCharsets.UTF_8));

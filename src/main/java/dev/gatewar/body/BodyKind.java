@@ -1,11 +1,11 @@
-package dev.gatewar;
+package dev.gatewar.body;
 
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.util.Locale;
 
-/** Which request bodies {@link JsonBodyFilter} buffers; every other body streams untouched. */
-enum BodyKind {
+/** Which request bodies the gateway buffers; every other body streams untouched. */
+public enum BodyKind {
     /** {@code application/json} or {@code application/*+json}, any charset. */
     JSON,
     /** {@code application/x-www-form-urlencoded}: buffered so that parameter parsing cannot consume it. */
@@ -13,7 +13,7 @@ enum BodyKind {
     /** Anything else, and any body with a {@code Content-Encoding}: streamed, never buffered. */
     OTHER;
 
-    static BodyKind of(HttpServletRequest request) {
+    public static BodyKind of(HttpServletRequest request) {
         String encoding = request.getHeader("Content-Encoding");
         if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
             return OTHER;

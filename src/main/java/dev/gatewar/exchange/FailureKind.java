@@ -1,4 +1,4 @@
-package dev.gatewar;
+package dev.gatewar.exchange;
 
 import java.io.EOFException;
 import java.net.ConnectException;
@@ -11,7 +11,7 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /** Why an upstream call failed, as far as the client and the log need to know. */
-enum FailureKind {
+public enum FailureKind {
     REFUSED("refused", "the service refused the connection"),
     UNKNOWN_HOST("unknown-host", "the service's address could not be resolved"),
     TIMEOUT("timeout", "the service did not answer in time"),
@@ -27,16 +27,16 @@ enum FailureKind {
         this.reason = reason;
     }
 
-    String logName() {
+    public String logName() {
         return logName;
     }
 
     /** The client-facing sentence for a route. */
-    String message(String route) {
+    public String message(String route) {
         return "Service '" + route + "' is unavailable: " + reason + ".";
     }
 
-    static FailureKind of(Throwable failure) {
+    public static FailureKind of(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
                 return REFUSED;

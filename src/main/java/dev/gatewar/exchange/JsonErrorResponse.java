@@ -1,4 +1,4 @@
-package dev.gatewar;
+package dev.gatewar.exchange;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
  * {@code {"message": "...", "requestId": "..."}} with {@code Content-Type: application/json}. The
  * message is a sentence for a person; it never holds a stack trace or an upstream address.
  */
-final class JsonErrorResponse {
+public final class JsonErrorResponse {
     private static final JsonFactory JSON = new JsonFactory();
 
     private JsonErrorResponse() {
@@ -24,7 +24,7 @@ final class JsonErrorResponse {
      *
      * @param closeConnection true when the request body was not read, so the connection cannot be reused
      */
-    static void send(HttpServletResponse response, int status, String message, String requestId, boolean closeConnection)
+    public static void send(HttpServletResponse response, int status, String message, String requestId, boolean closeConnection)
             throws IOException {
         byte[] body = body(message, requestId);
         response.reset();

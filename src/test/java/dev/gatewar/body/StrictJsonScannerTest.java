@@ -1,4 +1,4 @@
-package dev.gatewar;
+package dev.gatewar.body;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -45,7 +45,7 @@ class StrictJsonScannerTest {
         "[true,false,null]", "{\"a\":1,\"a\":2}"})
     void acceptsWellFormedDocumentsThatJacksonAccepts(String json) {
         assertTrue(scan(utf8(json)), json);
-        assertDoesNotThrow(() -> JsonBodyFilter.tokenize(utf8(json)));
+        assertDoesNotThrow(() -> JsonSyntax.tokenize(utf8(json)));
     }
 
     @Test
@@ -68,7 +68,7 @@ class StrictJsonScannerTest {
         "[truex]", "[nul]", "[1 2]", "{\"a\" 1}", "{\"a\":}", "[-]", "[1e]", "[1e+]", "--1", "[}", "{]"})
     void leavesMalformedDocumentsToJackson(String json) {
         assertFalse(scan(utf8(json)), json);
-        assertThrows(IOException.class, () -> JsonBodyFilter.tokenize(utf8(json)), json);
+        assertThrows(IOException.class, () -> JsonSyntax.tokenize(utf8(json)), json);
     }
 
     @Test
@@ -79,7 +79,7 @@ class StrictJsonScannerTest {
         byte[] utf16 = "{\"a\":1}".getBytes(StandardCharsets.UTF_16BE);
         for (byte[] body : List.of(bom, overlong, utf16)) {
             assertFalse(scan(body));
-            assertDoesNotThrow(() -> JsonBodyFilter.checkWellFormed(body));
+            assertDoesNotThrow(() -> JsonSyntax.check(body));
         }
     }
 
@@ -131,7 +131,7 @@ class StrictJsonScannerTest {
             }
             accepted++;
             byte[] accept = doc;
-            assertDoesNotThrow(() -> JsonBodyFilter.tokenize(accept),
+            assertDoesNotThrow(() -> JsonSyntax.tokenize(accept),
                     () -> "scanner accepted what Jackson rejects: " + new String(accept, StandardCharsets.ISO_8859_1));
         }
         // Both verdicts must have been exercised many times, or the test proves nothing.

@@ -1,4 +1,4 @@
-package dev.gatewar;
+package dev.gatewar.body;
 
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;

@@ -1,4 +1,4 @@
-package dev.gatewar;
+package dev.gatewar.body;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
 

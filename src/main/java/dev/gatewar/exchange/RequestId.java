@@ -1,6 +1,4 @@
-package dev.gatewar;
-
-import jakarta.servlet.ServletRequest;
+package dev.gatewar.exchange;
 
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -9,8 +7,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * client's own {@code X-Request-Id} is kept when it is a short token; otherwise one is made.
  */
 public final class RequestId {
-    /** Request attribute holding the id, for filters and logs that want it. */
-    public static final String ATTRIBUTE = "dev.gatewar.requestId";
     /** The header the id is read from and forwarded upstream in. */
     public static final String HEADER = "X-Request-Id";
 
@@ -19,18 +15,9 @@ public final class RequestId {
     private RequestId() {
     }
 
-    /** The request's id, made on first use. */
-    public static String of(ServletRequest request) {
-        Object existing = request.getAttribute(ATTRIBUTE);
-        if (existing instanceof String id) {
-            return id;
-        }
-        String id = request instanceof jakarta.servlet.http.HttpServletRequest http ? http.getHeader(HEADER) : null;
-        if (!isSafeToken(id)) {
-            id = newId();
-        }
-        request.setAttribute(ATTRIBUTE, id);
-        return id;
+    /** The client's id when it is safe to repeat, otherwise a new one. */
+    static String from(String clientId) {
+        return isSafeToken(clientId) ? clientId : newId();
     }
 
     private static String newId() {

@@ -1,10 +1,11 @@
-package dev.gatewar;
+package dev.gatewar.config;
 
 import jakarta.servlet.ServletException;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -14,7 +15,7 @@ import java.util.function.Function;
  * that a deployment fails with all of them in one message, each naming the component, the param and
  * the value.
  */
-final class InitParamReader {
+public final class InitParamReader {
     private final String component;
     private final Function<String, String> source;
     private final List<String> problems = new ArrayList<>();
@@ -23,18 +24,18 @@ final class InitParamReader {
      * @param component what the messages call the component, e.g. {@code servlet 'serviceA'}
      * @param source    the container's init-param lookup
      */
-    InitParamReader(String component, Function<String, String> source) {
+    public InitParamReader(String component, Function<String, String> source) {
         this.component = component;
         this.source = source;
     }
 
     /** The value with surrounding white space removed, or null when absent. */
-    String raw(String name) {
+    public String raw(String name) {
         String value = source.apply(name);
         return value == null ? null : value.strip();
     }
 
-    String required(String name, String expected) {
+    public String required(String name, String expected) {
         String value = raw(name);
         if (value == null || value.isEmpty()) {
             problems.add("init-param '" + name + "' is required: expected " + expected);
@@ -43,7 +44,7 @@ final class InitParamReader {
         return value;
     }
 
-    String optionalString(String name) {
+    public String optionalString(String name) {
         String value = raw(name);
         if (value != null && value.isEmpty()) {
             invalid(name, value, "a non-empty value, or leave the init-param out");
@@ -52,7 +53,7 @@ final class InitParamReader {
         return value;
     }
 
-    long positiveLong(String name, long defaultValue, String unit) {
+    public long positiveLong(String name, long defaultValue, String unit) {
         String value = raw(name);
         if (value == null) {
             return defaultValue;
@@ -69,7 +70,7 @@ final class InitParamReader {
         return defaultValue;
     }
 
-    int positiveInt(String name, int defaultValue, String unit) {
+    public int positiveInt(String name, int defaultValue, String unit) {
         long value = positiveLong(name, defaultValue, unit);
         if (value > Integer.MAX_VALUE) {
             invalid(name, raw(name), "a whole number of " + unit + " from 1 to " + Integer.MAX_VALUE);
@@ -78,8 +79,18 @@ final class InitParamReader {
         return (int) value;
     }
 
+    /** Empty when the init-param is absent, or invalid (then reported like any other problem). */
+    public OptionalInt optionalPositiveInt(String name, String unit) {
+        if (raw(name) == null) {
+            return OptionalInt.empty();
+        }
+        int problemsBefore = problems.size();
+        int value = positiveInt(name, 1, unit);
+        return problems.size() == problemsBefore ? OptionalInt.of(value) : OptionalInt.empty();
+    }
+
     /** Only {@code true} and {@code false}: a typo such as "ture" must not quietly mean false. */
-    boolean bool(String name, boolean defaultValue) {
+    public boolean bool(String name, boolean defaultValue) {
         String value = raw(name);
         if (value == null) {
             return defaultValue;
@@ -92,7 +103,7 @@ final class InitParamReader {
     }
 
     /** One of the given words; returns the default when absent or invalid. */
-    String oneOf(String name, String defaultValue, Set<String> allowed) {
+    public String oneOf(String name, String defaultValue, Set<String> allowed) {
         String value = raw(name);
         if (value == null) {
             return defaultValue;
@@ -105,11 +116,11 @@ final class InitParamReader {
     }
 
     /** A problem that is not about one init-param's value (e.g. the servlet's mapping). */
-    void problem(String description) {
+    public void problem(String description) {
         problems.add(description);
     }
 
-    void invalid(String name, String value, String expected) {
+    public void invalid(String name, String value, String expected) {
         problems.add("init-param '" + name + "' has the invalid value '" + value + "': expected " + expected);
     }
 
@@ -119,7 +130,7 @@ final class InitParamReader {
      *
      * @param hints what to write instead of a known-but-unsupported name (Jetty's own proxy params)
      */
-    void rejectUnknown(Iterable<String> presentNames, Set<String> known, Map<String, String> hints) {
+    public void rejectUnknown(Iterable<String> presentNames, Set<String> known, Map<String, String> hints) {
         for (String name : presentNames) {
             if (known.contains(name)) {
                 continue;
@@ -131,7 +142,7 @@ final class InitParamReader {
     }
 
     /** Throws one exception listing every problem found, if any. */
-    void throwIfInvalid() throws ServletException {
+    public void throwIfInvalid() throws ServletException {
         if (problems.isEmpty()) {
             return;
         }

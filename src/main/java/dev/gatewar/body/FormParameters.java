@@ -1,4 +1,4 @@
-package dev.gatewar;
+package dev.gatewar.body;
 
 import java.net.URLDecoder;
 import java.nio.charset.Charset;

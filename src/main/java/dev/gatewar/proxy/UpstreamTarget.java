@@ -1,5 +1,6 @@
-package dev.gatewar;
+package dev.gatewar.proxy;
 
+import dev.gatewar.config.InitParamReader;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServletMapping;
@@ -20,7 +21,7 @@ import java.util.Map;
  * are skipped by counting path segments of the raw request URI, which keeps the remainder raw even
  * when a container decodes or strips path parameters from the servlet path.
  */
-final class UpstreamTarget {
+public final class UpstreamTarget {
     private final String base;
     private final boolean baseHasPath;
     private final int contextSegments;
@@ -40,7 +41,7 @@ final class UpstreamTarget {
      * Reads the servlet's url-patterns; each must be {@code /prefix/*} or {@code /*} (or {@code /}).
      * Problems go to {@code params} so they are reported with the init-param problems.
      */
-    static UpstreamTarget of(URI upstream, ServletConfig config, InitParamReader params) {
+    public static UpstreamTarget of(URI upstream, ServletConfig config, InitParamReader params) {
         ServletRegistration registration = config.getServletContext().getServletRegistration(config.getServletName());
         Collection<String> patterns = registration == null ? List.of() : registration.getMappings();
         Map<String, Integer> segments = new HashMap<>();
@@ -73,7 +74,7 @@ final class UpstreamTarget {
     }
 
     /** The absolute upstream URL for this request. */
-    String resolve(HttpServletRequest request) throws RejectedTargetException {
+    public String resolve(HttpServletRequest request) throws RejectedTargetException {
         String uri = request.getRequestURI();
         if (containsDotSegment(uri)) {
             throw new RejectedTargetException("The request path contains a '.' or '..' segment, which the gateway does not forward.");
@@ -105,7 +106,7 @@ final class UpstreamTarget {
      * to the same place behind the gateway (as nginx's {@code proxy_redirect default} does), so the
      * client is never sent the upstream's address. Other values are returned as they are.
      */
-    String rewriteLocation(HttpServletRequest request, String location) {
+    public String rewriteLocation(HttpServletRequest request, String location) {
         if (!location.regionMatches(true, 0, base, 0, base.length())) {
             return location;
         }
@@ -202,7 +203,7 @@ final class UpstreamTarget {
     }
 
     /** A request target the gateway refuses to forward; the message is safe to show the client. */
-    static final class RejectedTargetException extends Exception {
+    public static final class RejectedTargetException extends Exception {
         private static final long serialVersionUID = 1L;
 
         RejectedTargetException(String message) {

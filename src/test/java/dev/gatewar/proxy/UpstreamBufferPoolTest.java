@@ -1,4 +1,4 @@
-package dev.gatewar;
+package dev.gatewar.proxy;
 
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.RetainableByteBuffer;
@@ -23,9 +23,9 @@ class UpstreamBufferPoolTest {
 
     @Test
     void keepsOneReadBufferPerConnection() {
-        ArrayByteBufferPool pool = UpstreamBufferPool.forRoute(64, ProxySettings.DEFAULT_RESPONSE_BUFFER_SIZE);
-        Set<ByteBuffer> first = acquireAndRelease(pool, 64, ProxySettings.DEFAULT_RESPONSE_BUFFER_SIZE);
-        Set<ByteBuffer> second = acquireAndRelease(pool, 64, ProxySettings.DEFAULT_RESPONSE_BUFFER_SIZE);
+        ArrayByteBufferPool pool = UpstreamBufferPool.forRoute(64, RouteSettings.DEFAULT_RESPONSE_BUFFER_SIZE);
+        Set<ByteBuffer> first = acquireAndRelease(pool, 64, RouteSettings.DEFAULT_RESPONSE_BUFFER_SIZE);
+        Set<ByteBuffer> second = acquireAndRelease(pool, 64, RouteSettings.DEFAULT_RESPONSE_BUFFER_SIZE);
         assertEquals(64, first.size());
         assertEquals(first, second, "every buffer of the second round must be one of the first round's");
     }

@@ -1,4 +1,4 @@
-package dev.gatewar;
+package dev.gatewar.proxy;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.eclipse.jetty.client.Request;
@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * goes last, after any proxies in front of us); {@code X-Forwarded-Proto} and {@code -Host} are set
  * from this hop, because only this hop knows how the client reached the gateway.
  */
-enum ForwardedHeaders {
+public enum ForwardedHeaders {
     /** {@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code X-Forwarded-Host}. */
     X_FORWARDED("x-forwarded"),
     /** The RFC 7239 {@code Forwarded} header, appended to. */
@@ -41,7 +41,7 @@ enum ForwardedHeaders {
         this.paramValue = paramValue;
     }
 
-    String paramValue() {
+    public String paramValue() {
         return paramValue;
     }
 
@@ -53,7 +53,7 @@ enum ForwardedHeaders {
         return BY_NAME.get(value);
     }
 
-    void apply(HttpServletRequest clientRequest, Request proxyRequest) {
+    public void apply(HttpServletRequest clientRequest, Request proxyRequest) {
         if (this == NONE) {
             return;
         }

@@ -1,0 +1,131 @@
+package dev.gatewar.exchange;
+
+import dev.gatewar.body.BufferedBody;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything the gateway knows about one request, under one request attribute: when it started, its
+ * id, the route and upstream that serve it, how many tries it took, a body read into memory, and
+ * what went wrong, if anything. The filter, the route servlet and the error page all find the same
+ * object through {@link #of}.
+ *
+ * <p>Not synchronised: the container's async cycle hands a request from thread to thread with a
+ * happens-before edge, and only one thread works on it at a time.
+ */
+public final class Exchange {
+    private static final String ATTRIBUTE = Exchange.class.getName();
+
+    private final long startNanos;
+    private final String requestId;
+    private String route;
+    private int tries;
+    private int upstream = -1;
+    private ServletRequest bodyCarrier;
+    private BufferedBody body;
+    private String rejection;
+    private FailureKind upstreamFailure;
+    private Throwable clientFailure;
+    private boolean aborting;
+
+    private Exchange(long startNanos, String requestId) {
+        this.startNanos = startNanos;
+        this.requestId = requestId;
+    }
+
+    /** The request's exchange, begun on first use. */
+    public static Exchange of(ServletRequest request) {
+        Object existing = request.getAttribute(ATTRIBUTE);
+        if (existing instanceof Exchange exchange) {
+            return exchange;
+        }
+        String clientId = request instanceof HttpServletRequest http ? http.getHeader(RequestId.HEADER) : null;
+        Exchange exchange = new Exchange(System.nanoTime(), RequestId.from(clientId));
+        request.setAttribute(ATTRIBUTE, exchange);
+        return exchange;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public long elapsedMs() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    /** The route (servlet name) serving the request; null until a route took it. */
+    public String route() {
+        return route;
+    }
+
+    public void routedTo(String routeName) {
+        this.route = routeName;
+    }
+
+    /** Counts one more try, to the upstream with index {@code upstreamIndex} of the route. */
+    public void beginTry(int upstreamIndex) {
+        tries++;
+        upstream = upstreamIndex;
+    }
+
+    public int tries() {
+        return tries;
+    }
+
+    /** The index of the upstream of the latest try; -1 before the first. */
+    public int upstream() {
+        return upstream;
+    }
+
+    /** The body was read into memory and is handed on by {@code carrier}, the request passed down the chain. */
+    public void bodyBuffered(ServletRequest carrier, BufferedBody bufferedBody) {
+        this.bodyCarrier = carrier;
+        this.body = bufferedBody;
+    }
+
+    /**
+     * The buffered body, when {@code request} is the very request that carries it; null otherwise,
+     * also when a later filter wrapped it again (it may change what the stream yields).
+     */
+    public BufferedBody bufferedBodyOf(ServletRequest request) {
+        return request == bodyCarrier ? body : null;
+    }
+
+    /** The gateway refuses to forward the request; {@code reason} is safe to show the client. */
+    public void rejected(String reason) {
+        this.rejection = reason;
+    }
+
+    public String rejection() {
+        return rejection;
+    }
+
+    public void upstreamFailed(FailureKind kind) {
+        this.upstreamFailure = kind;
+    }
+
+    /** Why the upstream failed; null when it did not. */
+    public FailureKind upstreamFailure() {
+        return upstreamFailure;
+    }
+
+    /** Reading the client's request failed: whatever fails next is not the upstream's fault. */
+    public void clientFailed(Throwable failure) {
+        this.clientFailure = failure;
+    }
+
+    public Throwable clientFailure() {
+        return clientFailure;
+    }
+
+    /** The client connection is being cut: the response was committed when the exchange failed. */
+    public void aborting() {
+        this.aborting = true;
+    }
+
+    public boolean isAborting() {
+        return aborting;
+    }
+}
