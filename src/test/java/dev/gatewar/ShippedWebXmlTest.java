@@ -35,19 +35,19 @@ class ShippedWebXmlTest {
     void routesBothExampleServicesAndAnswersUnknownPathsWithJson() throws Exception {
         try (TestUpstream a = new TestUpstream(); TestUpstream b = new TestUpstream();
              DemoGateway gateway = new DemoGateway(shippedWithUpstreams(a.url(), b.url()), 0)) {
-            RawHttp.Reply toA = RawHttp.exchange(gateway.port(), "GET /serviceA/users/7?x=1 HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+            RawHttp.Reply toA = RawHttp.exchange(gateway.port(), RawMessage.get("/serviceA/users/7?x=1").connectionClose());
             assertEquals(200, toA.status());
             assertEquals("/users/7?x=1", a.next().target());
 
             String json = "{\"n\": 12345678901234567890}";
-            RawHttp.Reply toB = RawHttp.exchange(gateway.port(), "POST /serviceB/orders HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n"
-                    + "Content-Type: application/json\r\nContent-Length: " + json.length() + "\r\n\r\n" + json);
+            RawHttp.Reply toB = RawHttp.exchange(gateway.port(),
+                    RawMessage.post("/serviceB/orders", "application/json", json).connectionClose());
             assertEquals(200, toB.status());
             TestUpstream.Received received = b.next();
             assertEquals("/v1/orders", received.target());
             assertEquals(json, received.bodyText());
 
-            RawHttp.Reply unknown = RawHttp.exchange(gateway.port(), "GET /elsewhere HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+            RawHttp.Reply unknown = RawHttp.exchange(gateway.port(), RawMessage.get("/elsewhere").connectionClose());
             assertEquals(404, unknown.status());
             assertTrue(unknown.header("Content-Type").startsWith("application/json"), unknown.head());
         }
