@@ -12,6 +12,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -36,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JsonBodyFilterTest {
     private static final String EXACT_JSON = "{ \"id\" : 12345678901234567890123,\n  \"price\": 1.0, \"name\": \"Zo\u00eb \u2603\","
             + "\t\"z\": [1e400, -0.0, 1.50]  ,\"a\":null }\n";
-    private static TestUpstream upstream;
+    @RegisterExtension
+    static final TestUpstream upstream = new TestUpstream();
     private static GatewayServer gateway;
     /** What the operator's filter saw as the tree for the last request. */
     private static final AtomicReference<Object> seenTree = new AtomicReference<>();
@@ -66,7 +68,6 @@ class JsonBodyFilterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = new TestUpstream();
         gateway = GatewayServer.builder()
                 .filterParam(JsonBodyFilter.MAX_BODY_BYTES, "65536")
                 .laterFilter(OPERATOR_FILTER)
@@ -77,7 +78,6 @@ class JsonBodyFilterTest {
     @AfterAll
     static void stop() throws Exception {
         gateway.close();
-        upstream.close();
     }
 
     /** A POST after which the gateway closes the connection. */

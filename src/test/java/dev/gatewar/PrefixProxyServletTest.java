@@ -6,6 +6,7 @@ import org.eclipse.jetty.http.UriCompliance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,12 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PrefixProxyServletTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private static TestUpstream upstream;
+    @RegisterExtension
+    static final TestUpstream upstream = new TestUpstream();
     private static GatewayServer gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = new TestUpstream();
         gateway = GatewayServer.builder()
                 .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url()))
                 .route("serviceB", "/serviceB/*", Map.of("upstream", upstream.url() + "/api/"))
@@ -40,7 +41,6 @@ class PrefixProxyServletTest {
     @AfterAll
     static void stop() throws Exception {
         gateway.close();
-        upstream.close();
     }
 
     private static HttpResponse<String> get(String rawPath) throws Exception {
@@ -154,7 +154,7 @@ class PrefixProxyServletTest {
     void removesResponseHeadersTheUpstreamNamesInConnection() throws Exception {
         HttpResponse<String> response = get("/serviceA/connection-listed");
         assertEquals(200, response.statusCode());
-        upstream.next();
+        assertEquals("/connection-listed", upstream.next().target());
         assertTrue(response.headers().firstValue("X-Hop-Secret").isEmpty(), response.headers().toString());
         assertEquals("kept", response.headers().firstValue("X-End-To-End").orElse(null));
     }
@@ -164,7 +164,7 @@ class PrefixProxyServletTest {
         HttpResponse<String> response = get("/serviceA/redirect");
         assertEquals(302, response.statusCode());
         assertEquals("/serviceA/landed?x=1", response.headers().firstValue("Location").orElse(null));
-        upstream.next();
+        assertEquals("/redirect", upstream.next().target());
     }
 
     @Test
@@ -172,7 +172,7 @@ class PrefixProxyServletTest {
         HttpResponse<String> response = get("/serviceA/status/500");
         assertEquals(500, response.statusCode());
         assertEquals("upstream says 500", response.body());
-        upstream.next();
+        assertEquals("/status/500", upstream.next().target());
     }
 
     @Test
