@@ -3,7 +3,6 @@ package dev.gatewar;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -11,6 +10,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,12 +21,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,31 +41,42 @@ class JsonBodyFilterTest {
     @RegisterExtension
     static final TestUpstream upstream = new TestUpstream();
     private static GatewayServer gateway;
-    /** What the operator's filter saw as the tree for the last request. */
-    private static final AtomicReference<Object> seenTree = new AtomicReference<>();
-    private static final AtomicReference<String> seenParameter = new AtomicReference<>();
-    /** Whether the tree was among the attribute names before the operator's filter read it. */
-    private static final AtomicReference<Boolean> treeListed = new AtomicReference<>();
+    private static final OperatorFilter OPERATOR_FILTER = new OperatorFilter();
 
-    /** An operator's filter: reads a form parameter, looks at the tree, and rewrites it on /rewrite. */
-    private static final Filter OPERATOR_FILTER = new HttpFilter() {
+    /** What the operator's filter saw of one request. */
+    private record Seen(boolean treeListed, Object tree, String parameter) {
+    }
+
+    /**
+     * An operator's filter: looks at the tree, reads a form parameter on /form, rewrites the tree on
+     * /rewrite, and records what it saw of each request for the test that sent it.
+     */
+    private static final class OperatorFilter extends HttpFilter {
+        private final List<Seen> seen = new CopyOnWriteArrayList<>();
+
         @Override
         protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws IOException, ServletException {
-            treeListed.set(Collections.list(request.getAttributeNames()).contains(JsonBodyFilter.PARSED_BODY));
-            seenTree.set(request.getAttribute(JsonBodyFilter.PARSED_BODY));
-            if (request.getRequestURI().endsWith("/form")) {
-                seenParameter.set(request.getParameter("b"));
-            }
+            // Whether the tree is among the attribute names before this filter reads it.
+            boolean treeListed = Collections.list(request.getAttributeNames()).contains(JsonBodyFilter.PARSED_BODY);
+            Object tree = request.getAttribute(JsonBodyFilter.PARSED_BODY);
+            String parameter = request.getRequestURI().endsWith("/form") ? request.getParameter("b") : null;
+            seen.add(new Seen(treeListed, tree, parameter));
             if (request.getRequestURI().endsWith("/rewrite")) {
-                ObjectNode tree = (ObjectNode) request.getAttribute(JsonBodyFilter.PARSED_BODY);
-                tree.put("user", "alice");
-                tree.remove("password");
-                request.setAttribute(JsonBodyFilter.PARSED_BODY, tree);
+                ObjectNode rewritten = (ObjectNode) request.getAttribute(JsonBodyFilter.PARSED_BODY);
+                rewritten.put("user", "alice");
+                rewritten.remove("password");
+                request.setAttribute(JsonBodyFilter.PARSED_BODY, rewritten);
             }
             chain.doFilter(request, response);
         }
-    };
+
+        /** What the filter saw of the one request the current test sent through it. */
+        Seen theOnlyRequest() {
+            assertEquals(1, seen.size(), "requests the operator's filter saw in this test");
+            return seen.get(0);
+        }
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,6 +85,11 @@ class JsonBodyFilterTest {
                 .laterFilter(OPERATOR_FILTER)
                 .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url()))
                 .start();
+    }
+
+    @BeforeEach
+    void forgetWhatTheOperatorFilterSaw() {
+        OPERATOR_FILTER.seen.clear();
     }
 
     @AfterAll
@@ -97,9 +114,10 @@ class JsonBodyFilterTest {
         TestUpstream.Received received = upstream.next();
         assertArrayEquals(body, received.body());
         assertEquals(Integer.toString(body.length), received.header("Content-Length"));
-        assertTrue(seenTree.get() instanceof JsonNode, "the operator's filter sees the parsed tree");
-        assertTrue(treeListed.get(), "the tree is listed before it is first read (it is built on that read)");
-        assertEquals("12345678901234567890123", ((JsonNode) seenTree.get()).get("id").bigIntegerValue().toString());
+        Seen seen = OPERATOR_FILTER.theOnlyRequest();
+        assertTrue(seen.tree() instanceof JsonNode, "the operator's filter sees the parsed tree");
+        assertTrue(seen.treeListed(), "the tree is listed before it is first read (it is built on that read)");
+        assertEquals("12345678901234567890123", ((JsonNode) seen.tree()).get("id").bigIntegerValue().toString());
     }
 
     @Test
@@ -107,7 +125,7 @@ class JsonBodyFilterTest {
         byte[] body = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
         assertEquals(200, send(post("/serviceA/v", "application/vnd.api+json", body)).status());
         assertArrayEquals(body, upstream.next().body());
-        assertTrue(seenTree.get() instanceof JsonNode);
+        assertTrue(OPERATOR_FILTER.theOnlyRequest().tree() instanceof JsonNode);
     }
 
     @Test
@@ -225,7 +243,7 @@ class JsonBodyFilterTest {
         byte[] body = "a=1&b=%C3%A9+x&c=&d=1%2B1".getBytes(StandardCharsets.US_ASCII);
         RawHttp.Reply reply = send(post("/serviceA/form?q=1", "application/x-www-form-urlencoded", body));
         assertEquals(200, reply.status());
-        assertEquals("\u00e9 x", seenParameter.get());
+        assertEquals("\u00e9 x", OPERATOR_FILTER.theOnlyRequest().parameter());
         TestUpstream.Received received = upstream.next();
         assertArrayEquals(body, received.body());
         assertEquals("/form?q=1", received.target());
@@ -239,7 +257,7 @@ class JsonBodyFilterTest {
         assertEquals(200, reply.status());
         TestUpstream.Received received = upstream.next();
         assertArrayEquals(sha256(body), sha256(received.body()));
-        assertNull(seenTree.get());
+        assertNull(OPERATOR_FILTER.theOnlyRequest().tree());
     }
 
     @Test
