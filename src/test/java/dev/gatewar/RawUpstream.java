@@ -75,12 +75,8 @@ final class RawUpstream implements AutoCloseable {
      */
     static Behaviour diesMidBody(CountDownLatch clientSawChunk) {
         return socket -> {
-            RawHttp.readHead(socket.getInputStream());
-            OutputStream out = socket.getOutputStream();
-            out.write(RawMessage.ok("text/event-stream", "").chunked().head());
-            out.write(RawMessage.chunk("data: hello\n\n"));
-            out.flush();
-            if (clientSawChunk.await(20, TimeUnit.SECONDS)) {
+            if (answerInPart(socket, clientSawChunk,
+                    RawMessage.ok("text/event-stream", "").chunked().head(), RawMessage.chunk("data: hello\n\n"))) {
                 socket.setSoLinger(true, 0);
             }
             socket.close();
@@ -93,14 +89,10 @@ final class RawUpstream implements AutoCloseable {
      */
     static Behaviour sendsSizedBodyInTwoParts(CountDownLatch clientSawFirstPart) {
         return socket -> {
-            RawHttp.readHead(socket.getInputStream());
-            OutputStream out = socket.getOutputStream();
-            out.write(RawMessage.ok("text/plain", "helloworld").head());
-            out.write("hello".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            if (clientSawFirstPart.await(20, TimeUnit.SECONDS)) {
-                out.write("world".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+            if (answerInPart(socket, clientSawFirstPart,
+                    RawMessage.ok("text/plain", "helloworld").head(), "hello".getBytes(StandardCharsets.US_ASCII))) {
+                socket.getOutputStream().write("world".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
             }
             drain(socket);
         };
@@ -121,6 +113,21 @@ final class RawUpstream implements AutoCloseable {
             socket.getOutputStream().flush();
             drain(socket);
         };
+    }
+
+    /**
+     * Reads the request head, sends {@code parts} of an answer, and waits until {@code clientSaw}
+     * opens (the client received them through the gateway); false if it never does.
+     */
+    private static boolean answerInPart(Socket socket, CountDownLatch clientSaw, byte[]... parts)
+            throws IOException, InterruptedException {
+        RawHttp.readHead(socket.getInputStream());
+        OutputStream out = socket.getOutputStream();
+        for (byte[] part : parts) {
+            out.write(part);
+        }
+        out.flush();
+        return clientSaw.await(20, TimeUnit.SECONDS);
     }
 
     /** Reads and drops whatever else arrives, until the gateway or the test closes the connection. */
