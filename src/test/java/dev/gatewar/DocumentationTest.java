@@ -8,9 +8,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The README's init-param tables and the example web.xml say what the code does. */
@@ -62,6 +66,27 @@ class DocumentationTest {
         all.addAll(JsonBodyFilter.KNOWN_PARAMS);
         for (String param : all) {
             assertTrue(webXml.contains(param), "web.xml does not mention " + param);
+        }
+    }
+
+    /**
+     * The example web.xml restates each param's default in its comments, as rows
+     * {@code name [default] meaning}: those rows must be README's tables, name for name and default for
+     * default, and every {@code <param-name>} it sets must be one README documents (and README's
+     * tables are the code's known params, above).
+     */
+    @Test
+    void theExampleWebXmlStatesTheReadmesDefaultsAndSetsOnlyDocumentedParams() throws Exception {
+        String webXml = Files.readString(Path.of("webapp/WEB-INF/web.xml"));
+        Map<String, String> readme = new TreeMap<>(table("PrefixProxyServlet init-params"));
+        readme.putAll(table("JsonBodyFilter init-params"));
+        Map<String, String> rows = new TreeMap<>();
+        for (Matcher row = Pattern.compile("(?m)^[ \\t]+(\\w+)[ \\t]+\\[([^\\]\n]+)\\]").matcher(webXml); row.find(); ) {
+            assertNull(rows.put(row.group(1), row.group(2)), "web.xml has two rows for " + row.group(1));
+        }
+        assertEquals(readme, rows, "web.xml's 'name [default]' rows against README's tables");
+        for (Matcher set = Pattern.compile("<param-name>\\s*([^<\\s]+)\\s*</param-name>").matcher(webXml); set.find(); ) {
+            assertTrue(readme.containsKey(set.group(1)), "web.xml sets " + set.group(1) + ", which README does not document");
         }
     }
 }

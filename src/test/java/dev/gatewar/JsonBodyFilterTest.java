@@ -3,7 +3,6 @@ package dev.gatewar;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -11,24 +10,24 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,37 +38,48 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JsonBodyFilterTest {
     private static final String EXACT_JSON = "{ \"id\" : 12345678901234567890123,\n  \"price\": 1.0, \"name\": \"Zo\u00eb \u2603\","
             + "\t\"z\": [1e400, -0.0, 1.50]  ,\"a\":null }\n";
-    private static TestUpstream upstream;
+    @RegisterExtension
+    static final TestUpstream upstream = new TestUpstream();
     private static GatewayServer gateway;
-    /** What the operator's filter saw as the tree for the last request. */
-    private static final AtomicReference<Object> seenTree = new AtomicReference<>();
-    private static final AtomicReference<String> seenParameter = new AtomicReference<>();
-    /** Whether the tree was among the attribute names before the operator's filter read it. */
-    private static final AtomicReference<Boolean> treeListed = new AtomicReference<>();
+    private static final OperatorFilter OPERATOR_FILTER = new OperatorFilter();
 
-    /** An operator's filter: reads a form parameter, looks at the tree, and rewrites it on /rewrite. */
-    private static final Filter OPERATOR_FILTER = new HttpFilter() {
+    /** What the operator's filter saw of one request. */
+    private record Seen(boolean treeListed, Object tree, String parameter) {
+    }
+
+    /**
+     * An operator's filter: looks at the tree, reads a form parameter on /form, rewrites the tree on
+     * /rewrite, and records what it saw of each request for the test that sent it.
+     */
+    private static final class OperatorFilter extends HttpFilter {
+        private final List<Seen> seen = new CopyOnWriteArrayList<>();
+
         @Override
         protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws IOException, ServletException {
-            treeListed.set(Collections.list(request.getAttributeNames()).contains(JsonBodyFilter.PARSED_BODY));
-            seenTree.set(request.getAttribute(JsonBodyFilter.PARSED_BODY));
-            if (request.getRequestURI().endsWith("/form")) {
-                seenParameter.set(request.getParameter("b"));
-            }
+            // Whether the tree is among the attribute names before this filter reads it.
+            boolean treeListed = Collections.list(request.getAttributeNames()).contains(JsonBodyFilter.PARSED_BODY);
+            Object tree = request.getAttribute(JsonBodyFilter.PARSED_BODY);
+            String parameter = request.getRequestURI().endsWith("/form") ? request.getParameter("b") : null;
+            seen.add(new Seen(treeListed, tree, parameter));
             if (request.getRequestURI().endsWith("/rewrite")) {
-                ObjectNode tree = (ObjectNode) request.getAttribute(JsonBodyFilter.PARSED_BODY);
-                tree.put("user", "alice");
-                tree.remove("password");
-                request.setAttribute(JsonBodyFilter.PARSED_BODY, tree);
+                ObjectNode rewritten = (ObjectNode) request.getAttribute(JsonBodyFilter.PARSED_BODY);
+                rewritten.put("user", "alice");
+                rewritten.remove("password");
+                request.setAttribute(JsonBodyFilter.PARSED_BODY, rewritten);
             }
             chain.doFilter(request, response);
         }
-    };
+
+        /** What the filter saw of the one request the current test sent through it. */
+        Seen theOnlyRequest() {
+            assertEquals(1, seen.size(), "requests the operator's filter saw in this test");
+            return seen.get(0);
+        }
+    }
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = new TestUpstream();
         gateway = GatewayServer.builder()
                 .filterParam(JsonBodyFilter.MAX_BODY_BYTES, "65536")
                 .laterFilter(OPERATOR_FILTER)
@@ -77,57 +87,51 @@ class JsonBodyFilterTest {
                 .start();
     }
 
+    @BeforeEach
+    void forgetWhatTheOperatorFilterSaw() {
+        OPERATOR_FILTER.seen.clear();
+    }
+
     @AfterAll
     static void stop() throws Exception {
         gateway.close();
-        upstream.close();
     }
 
-    private static String post(String path, String contentType, byte[] body, String... extraHeaders) {
-        StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n");
-        head.append("Content-Type: ").append(contentType).append("\r\nContent-Length: ").append(body.length).append("\r\n");
-        for (String h : extraHeaders) {
-            head.append(h).append("\r\n");
-        }
-        return head.append("\r\n").toString();
+    /** A POST after which the gateway closes the connection. */
+    private static RawMessage post(String path, String contentType, byte[] body) {
+        return RawMessage.post(path, contentType, body).connectionClose();
     }
 
-    private static RawHttp.Reply send(String head, byte[] body) throws IOException {
-        byte[] request = Arrays.copyOf(head.getBytes(StandardCharsets.ISO_8859_1), head.length() + body.length);
-        System.arraycopy(body, 0, request, head.length(), body.length);
+    private static RawHttp.Reply send(RawMessage request) throws IOException {
         return RawHttp.exchange(gateway.port(), request);
     }
 
     @Test
     void forwardsAnUnchangedJsonBodyByteForByte() throws Exception {
         byte[] body = EXACT_JSON.getBytes(StandardCharsets.UTF_8);
-        RawHttp.Reply reply = send(post("/serviceA/exact", "application/json; charset=utf-8", body), body);
+        RawHttp.Reply reply = send(post("/serviceA/exact", "application/json; charset=utf-8", body));
         assertEquals(200, reply.status());
         TestUpstream.Received received = upstream.next();
         assertArrayEquals(body, received.body());
         assertEquals(Integer.toString(body.length), received.header("Content-Length"));
-        assertTrue(seenTree.get() instanceof JsonNode, "the operator's filter sees the parsed tree");
-        assertTrue(treeListed.get(), "the tree is listed before it is first read (it is built on that read)");
-        assertEquals("12345678901234567890123", ((JsonNode) seenTree.get()).get("id").bigIntegerValue().toString());
+        Seen seen = OPERATOR_FILTER.theOnlyRequest();
+        assertTrue(seen.tree() instanceof JsonNode, "the operator's filter sees the parsed tree");
+        assertTrue(seen.treeListed(), "the tree is listed before it is first read (it is built on that read)");
+        assertEquals("12345678901234567890123", ((JsonNode) seen.tree()).get("id").bigIntegerValue().toString());
     }
 
     @Test
     void parsesVendorJsonTypes() throws Exception {
         byte[] body = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
-        assertEquals(200, send(post("/serviceA/v", "application/vnd.api+json", body), body).status());
+        assertEquals(200, send(post("/serviceA/v", "application/vnd.api+json", body)).status());
         assertArrayEquals(body, upstream.next().body());
-        assertTrue(seenTree.get() instanceof JsonNode);
+        assertTrue(OPERATOR_FILTER.theOnlyRequest().tree() instanceof JsonNode);
     }
 
     @Test
     void forwardsAChunkedJsonBodyWithAContentLengthAndNoTransferEncoding() throws Exception {
         byte[] body = EXACT_JSON.getBytes(StandardCharsets.UTF_8);
-        String head = "POST /serviceA/chunked HTTP/1.1\r\nHost: gw\r\nConnection: close\r\nContent-Type: application/json\r\n"
-                + "Transfer-Encoding: chunked\r\n\r\n";
-        String chunks = Integer.toHexString(10) + "\r\n" + new String(body, 0, 10, StandardCharsets.ISO_8859_1) + "\r\n"
-                + Integer.toHexString(body.length - 10) + "\r\n" + new String(body, 10, body.length - 10, StandardCharsets.ISO_8859_1)
-                + "\r\n0\r\n\r\n";
-        RawHttp.Reply reply = RawHttp.exchange(gateway.port(), (head + chunks).getBytes(StandardCharsets.ISO_8859_1));
+        RawHttp.Reply reply = send(post("/serviceA/chunked", "application/json", body).chunked(10));
         assertEquals(200, reply.status());
         TestUpstream.Received received = upstream.next();
         assertArrayEquals(body, received.body());
@@ -138,7 +142,7 @@ class JsonBodyFilterTest {
     @Test
     void sendsTheReplacedTreeWithACorrectContentLength() throws Exception {
         byte[] body = "{\"password\": \"secret\", \"big\": 12345678901234567890, \"price\": 1.0}".getBytes(StandardCharsets.UTF_8);
-        RawHttp.Reply reply = send(post("/serviceA/rewrite", "application/json", body), body);
+        RawHttp.Reply reply = send(post("/serviceA/rewrite", "application/json", body));
         assertEquals(200, reply.status());
         TestUpstream.Received received = upstream.next();
         String expected = "{\"big\":12345678901234567890,\"price\":1.0,\"user\":\"alice\"}";
@@ -149,7 +153,7 @@ class JsonBodyFilterTest {
     @Test
     void answers400WithTheLineAndColumnOfMalformedJson() throws Exception {
         byte[] body = "{\n  \"a\": 1,\n  \"b\": }".getBytes(StandardCharsets.UTF_8);
-        RawHttp.Reply reply = send(post("/serviceA/bad", "application/json", body), body);
+        RawHttp.Reply reply = send(post("/serviceA/bad", "application/json", body));
         assertEquals(400, reply.status());
         assertTrue(reply.header("Content-Type").startsWith("application/json"));
         String message = new ObjectMapper().readTree(reply.body()).get("message").asText();
@@ -167,7 +171,7 @@ class JsonBodyFilterTest {
     })
     void answers400ForDocumentsTheTokenizerRejectsWithoutBuildingATree(String json, String where) throws Exception {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        RawHttp.Reply reply = send(post("/serviceA/bad", "application/json", body), body);
+        RawHttp.Reply reply = send(post("/serviceA/bad", "application/json", body));
         assertEquals(400, reply.status(), reply.bodyText());
         assertEquals("The request body is not valid JSON " + where,
                 new ObjectMapper().readTree(reply.body()).get("message").asText());
@@ -177,7 +181,7 @@ class JsonBodyFilterTest {
     @Test
     void answers400ForABodyOfOnlyWhitespace() throws Exception {
         byte[] body = " \r\n\t ".getBytes(StandardCharsets.UTF_8);
-        RawHttp.Reply reply = send(post("/serviceA/blank", "application/json", body), body);
+        RawHttp.Reply reply = send(post("/serviceA/blank", "application/json", body));
         assertEquals(400, reply.status(), reply.bodyText());
         assertEquals("The request body is not valid JSON at line 2, column 3: No content: the body holds no JSON value",
                 new ObjectMapper().readTree(reply.body()).get("message").asText());
@@ -189,17 +193,14 @@ class JsonBodyFilterTest {
         try (GatewayServer forwarding = GatewayServer.builder().filterParam(JsonBodyFilter.MALFORMED_JSON, "forward")
                 .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url())).start()) {
             byte[] body = "{not json".getBytes(StandardCharsets.UTF_8);
-            String head = post("/serviceA/bad", "application/json", body);
-            byte[] request = (head + "{not json").getBytes(StandardCharsets.ISO_8859_1);
-            assertEquals(200, RawHttp.exchange(forwarding.port(), request).status());
+            assertEquals(200, RawHttp.exchange(forwarding.port(), post("/serviceA/bad", "application/json", body)).status());
             assertArrayEquals(body, upstream.next().body());
         }
     }
 
     @Test
     void answers413WhenTheDeclaredLengthIsOverTheLimit() throws Exception {
-        RawHttp.Reply reply = RawHttp.exchange(gateway.port(),
-                "POST /serviceA/big HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n{");
+        RawHttp.Reply reply = send(RawMessage.post("/serviceA/big", "application/json", "{").contentLength(70_000));
         assertEquals(413, reply.status());
         assertTrue(reply.header("Content-Type").startsWith("application/json"));
         assertEquals("close", reply.header("Connection"));
@@ -213,13 +214,11 @@ class JsonBodyFilterTest {
     @Test
     void answers413ToAnEndlessChunkedBodyWithoutReadingItAll() throws Exception {
         AtomicLong sent = new AtomicLong();
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
-            socket.setSoTimeout(20_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /serviceA/endless HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        try (RawHttp.Connection client = new RawHttp.Connection(gateway.port())) {
+            client.send(RawMessage.post("/serviceA/endless", "application/json", "").chunked().head());
+            OutputStream out = client.output();
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                byte[] chunk = ("4000\r\n" + "[".repeat(0x4000) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+                byte[] chunk = RawMessage.chunk("[".repeat(0x4000));
                 try {
                     while (sent.get() < 256L * 1024 * 1024) {
                         out.write(chunk);
@@ -229,11 +228,11 @@ class JsonBodyFilterTest {
                     // expected: the gateway answered and closed
                 }
             });
-            RawHttp.Reply reply = RawHttp.read(socket.getInputStream());
+            RawHttp.Reply reply = client.readReply();
             long sentWhenAnswered = sent.get();
             assertEquals(413, reply.status());
             assertTrue(sentWhenAnswered < 16L * 1024 * 1024, "answered after " + sentWhenAnswered + " bytes");
-            socket.close();
+            client.close();
             writer.get(20, TimeUnit.SECONDS);
         }
         assertTrue(upstream.receivedNothing());
@@ -242,9 +241,9 @@ class JsonBodyFilterTest {
     @Test
     void aFilterThatReadsAParameterDoesNotEatTheFormBody() throws Exception {
         byte[] body = "a=1&b=%C3%A9+x&c=&d=1%2B1".getBytes(StandardCharsets.US_ASCII);
-        RawHttp.Reply reply = send(post("/serviceA/form?q=1", "application/x-www-form-urlencoded", body), body);
+        RawHttp.Reply reply = send(post("/serviceA/form?q=1", "application/x-www-form-urlencoded", body));
         assertEquals(200, reply.status());
-        assertEquals("\u00e9 x", seenParameter.get());
+        assertEquals("\u00e9 x", OPERATOR_FILTER.theOnlyRequest().parameter());
         TestUpstream.Received received = upstream.next();
         assertArrayEquals(body, received.body());
         assertEquals("/form?q=1", received.target());
@@ -254,17 +253,17 @@ class JsonBodyFilterTest {
     void streamsOtherBodiesUntouched() throws Exception {
         byte[] body = new byte[10 * 1024 * 1024];
         new Random(7).nextBytes(body);
-        RawHttp.Reply reply = send(post("/serviceA/bin", "application/octet-stream", body), body);
+        RawHttp.Reply reply = send(post("/serviceA/bin", "application/octet-stream", body));
         assertEquals(200, reply.status());
         TestUpstream.Received received = upstream.next();
         assertArrayEquals(sha256(body), sha256(received.body()));
-        assertNull(seenTree.get());
+        assertNull(OPERATOR_FILTER.theOnlyRequest().tree());
     }
 
     @Test
     void leavesCompressedJsonAlone() throws Exception {
         byte[] body = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-        RawHttp.Reply reply = send(post("/serviceA/gz", "application/json", body, "Content-Encoding: gzip"), body);
+        RawHttp.Reply reply = send(post("/serviceA/gz", "application/json", body).header("Content-Encoding", "gzip"));
         assertEquals(200, reply.status());
         assertArrayEquals(body, upstream.next().body());
     }

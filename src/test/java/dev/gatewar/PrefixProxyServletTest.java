@@ -6,6 +6,7 @@ import org.eclipse.jetty.http.UriCompliance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,12 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PrefixProxyServletTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private static TestUpstream upstream;
+    @RegisterExtension
+    static final TestUpstream upstream = new TestUpstream();
     private static GatewayServer gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = new TestUpstream();
         gateway = GatewayServer.builder()
                 .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url()))
                 .route("serviceB", "/serviceB/*", Map.of("upstream", upstream.url() + "/api/"))
@@ -40,7 +41,6 @@ class PrefixProxyServletTest {
     @AfterAll
     static void stop() throws Exception {
         gateway.close();
-        upstream.close();
     }
 
     private static HttpResponse<String> get(String rawPath) throws Exception {
@@ -93,8 +93,7 @@ class PrefixProxyServletTest {
     @Test
     void answersDotSegmentsWith400AndNeverForwardsThem() throws Exception {
         for (String path : new String[] {"/serviceA/%2e%2e/secret", "/serviceA/a/..;/secret", "/serviceA/%2E/x", "/serviceA/.%2e/x"}) {
-            RawHttp.Reply reply = RawHttp.exchange(gateway.port(),
-                    "GET " + path + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+            RawHttp.Reply reply = RawHttp.exchange(gateway.port(), RawMessage.get(path).connectionClose());
             // Jetty's connector refuses these itself (its own error page, see jetty-base for JSON).
             assertEquals(400, reply.status(), path);
         }
@@ -107,8 +106,7 @@ class PrefixProxyServletTest {
         try (GatewayServer lenient = GatewayServer.builder().uriCompliance(UriCompliance.UNSAFE)
                 .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url())).start()) {
             for (String path : new String[] {"/serviceA/a/..;/secret", "/serviceA/..%2F/x", "/serviceA/x/%2E"}) {
-                RawHttp.Reply reply = RawHttp.exchange(lenient.port(),
-                        "GET " + path + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+                RawHttp.Reply reply = RawHttp.exchange(lenient.port(), RawMessage.get(path).connectionClose());
                 assertEquals(400, reply.status(), path + "\n" + reply.head());
                 JsonNode json = new ObjectMapper().readTree(reply.body());
                 assertEquals("The request path contains a '.' or '..' segment, which the gateway does not forward.",
@@ -127,9 +125,8 @@ class PrefixProxyServletTest {
 
     @Test
     void addsForwardingHeadersAndAppendsToAnExistingXForwardedFor() throws Exception {
-        RawHttp.Reply reply = RawHttp.exchange(gateway.port(),
-                "GET /serviceA/h HTTP/1.1\r\nHost: public.example:8443\r\nX-Forwarded-For: 203.0.113.9\r\n"
-                        + "Connection: close\r\n\r\n");
+        RawHttp.Reply reply = RawHttp.exchange(gateway.port(), RawMessage.get("/serviceA/h")
+                .host("public.example:8443").header("X-Forwarded-For", "203.0.113.9").connectionClose());
         assertEquals(200, reply.status());
         TestUpstream.Received received = upstream.next();
         assertEquals("203.0.113.9, 127.0.0.1", received.header("X-Forwarded-For"));
@@ -142,9 +139,9 @@ class PrefixProxyServletTest {
 
     @Test
     void removesHopByHopRequestHeadersIncludingThoseNamedInConnection() throws Exception {
-        RawHttp.Reply reply = RawHttp.exchange(gateway.port(),
-                "GET /serviceA/hop HTTP/1.1\r\nHost: gw\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\n"
-                        + "Keep-Alive: timeout=5\r\nTE: trailers\r\nX-Kept: yes\r\n\r\n");
+        RawHttp.Reply reply = RawHttp.exchange(gateway.port(), RawMessage.get("/serviceA/hop")
+                .header("Connection", "close, X-Secret").header("X-Secret", "1")
+                .header("Keep-Alive", "timeout=5").header("TE", "trailers").header("X-Kept", "yes"));
         assertEquals(200, reply.status());
         TestUpstream.Received received = upstream.next();
         assertNull(received.header("X-Secret"));
@@ -157,7 +154,7 @@ class PrefixProxyServletTest {
     void removesResponseHeadersTheUpstreamNamesInConnection() throws Exception {
         HttpResponse<String> response = get("/serviceA/connection-listed");
         assertEquals(200, response.statusCode());
-        upstream.next();
+        assertEquals("/connection-listed", upstream.next().target());
         assertTrue(response.headers().firstValue("X-Hop-Secret").isEmpty(), response.headers().toString());
         assertEquals("kept", response.headers().firstValue("X-End-To-End").orElse(null));
     }
@@ -167,7 +164,7 @@ class PrefixProxyServletTest {
         HttpResponse<String> response = get("/serviceA/redirect");
         assertEquals(302, response.statusCode());
         assertEquals("/serviceA/landed?x=1", response.headers().firstValue("Location").orElse(null));
-        upstream.next();
+        assertEquals("/redirect", upstream.next().target());
     }
 
     @Test
@@ -175,7 +172,7 @@ class PrefixProxyServletTest {
         HttpResponse<String> response = get("/serviceA/status/500");
         assertEquals(500, response.statusCode());
         assertEquals("upstream says 500", response.body());
-        upstream.next();
+        assertEquals("/status/500", upstream.next().target());
     }
 
     @Test

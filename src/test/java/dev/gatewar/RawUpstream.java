@@ -1,9 +1,13 @@
 package dev.gatewar;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -53,13 +57,13 @@ final class RawUpstream implements AutoCloseable {
 
     /** Accepts and keeps the connection open without ever answering. */
     static Behaviour neverAnswers() {
-        return socket -> socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        return RawUpstream::drain;
     }
 
     /** Reads the request head, then resets the connection (TCP RST, no response). */
     static Behaviour resetsAfterHead() {
         return socket -> {
-            readHead(socket);
+            RawHttp.readHead(socket.getInputStream());
             socket.setSoLinger(true, 0);
             socket.close();
         };
@@ -71,11 +75,8 @@ final class RawUpstream implements AutoCloseable {
      */
     static Behaviour diesMidBody(CountDownLatch clientSawChunk) {
         return socket -> {
-            readHead(socket);
-            socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "d\r\ndata: hello\n\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            if (clientSawChunk.await(20, TimeUnit.SECONDS)) {
+            if (answerInPart(socket, clientSawChunk,
+                    RawMessage.ok("text/event-stream", "").chunked().head(), RawMessage.chunk("data: hello\n\n"))) {
                 socket.setSoLinger(true, 0);
             }
             socket.close();
@@ -88,70 +89,58 @@ final class RawUpstream implements AutoCloseable {
      */
     static Behaviour sendsSizedBodyInTwoParts(CountDownLatch clientSawFirstPart) {
         return socket -> {
-            readHead(socket);
-            var out = socket.getOutputStream();
-            out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nhello"
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            out.flush();
-            if (clientSawFirstPart.await(20, TimeUnit.SECONDS)) {
-                out.write("world".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                out.flush();
+            if (answerInPart(socket, clientSawFirstPart,
+                    RawMessage.ok("text/plain", "helloworld").head(), "hello".getBytes(StandardCharsets.US_ASCII))) {
+                socket.getOutputStream().write("world".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
             }
-            socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            drain(socket);
         };
     }
 
     /**
-     * Reads a request head and opens {@code headArrived}, then reads the {@code Content-Length} body
-     * and answers 200 with that body echoed.
+     * Reads a request head and opens {@code headArrived}, then reads the body and answers 200 with
+     * that body echoed.
      */
     static Behaviour echoesBodyAfterHead(CountDownLatch headArrived) {
         return socket -> {
-            String head = readHeadText(socket);
+            InputStream in = socket.getInputStream();
+            String head = RawHttp.readHead(in);
             headArrived.countDown();
-            int length = 0;
-            for (String line : head.split("\r\n")) {
-                if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
-                    length = Integer.parseInt(line.substring(15).trim());
-                }
-            }
-            byte[] body = socket.getInputStream().readNBytes(length);
-            var out = socket.getOutputStream();
-            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length + "\r\n\r\n")
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-            socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            RawHttp.readBody(in, head, body, false);
+            socket.getOutputStream().write(RawMessage.ok("text/plain", body.toByteArray()).bytes());
+            socket.getOutputStream().flush();
+            drain(socket);
         };
     }
 
-    static void readHead(Socket socket) throws IOException {
-        var in = socket.getInputStream();
-        int state = 0;
-        while (state < 4) {
-            int b = in.read();
-            if (b < 0) {
-                return;
-            }
-            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+    /**
+     * Reads the request head, sends {@code parts} of an answer, and waits until {@code clientSaw}
+     * opens (the client received them through the gateway); false if it never does.
+     */
+    private static boolean answerInPart(Socket socket, CountDownLatch clientSaw, byte[]... parts)
+            throws IOException, InterruptedException {
+        RawHttp.readHead(socket.getInputStream());
+        OutputStream out = socket.getOutputStream();
+        for (byte[] part : parts) {
+            out.write(part);
         }
+        out.flush();
+        return clientSaw.await(20, TimeUnit.SECONDS);
     }
 
-    private static String readHeadText(Socket socket) throws IOException {
-        var in = socket.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (head.length() < 4 || head.lastIndexOf("\r\n\r\n") != head.length() - 4) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.append((char) b);
-        }
-        return head.toString();
+    /** Reads and drops whatever else arrives, until the gateway or the test closes the connection. */
+    private static void drain(Socket socket) throws IOException {
+        socket.getInputStream().transferTo(OutputStream.nullOutputStream());
     }
 
     String url() {
-        return "http://127.0.0.1:" + serverSocket.getLocalPort();
+        return "http://127.0.0.1:" + port();
+    }
+
+    int port() {
+        return serverSocket.getLocalPort();
     }
 
     boolean awaitAccepted() throws InterruptedException {

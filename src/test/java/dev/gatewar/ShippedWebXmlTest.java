@@ -5,6 +5,7 @@ import org.eclipse.jetty.toolchain.test.jupiter.WorkDir;
 import org.eclipse.jetty.toolchain.test.jupiter.WorkDirExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShippedWebXmlTest {
     private static final Path SHIPPED = Path.of("webapp/WEB-INF/web.xml");
 
+    @RegisterExtension
+    static final TestUpstream upstreamA = new TestUpstream();
+    @RegisterExtension
+    static final TestUpstream upstreamB = new TestUpstream();
+
     public WorkDir workDir;
 
     private Path shippedWithUpstreams(String a, String b) throws Exception {
@@ -33,21 +39,20 @@ class ShippedWebXmlTest {
 
     @Test
     void routesBothExampleServicesAndAnswersUnknownPathsWithJson() throws Exception {
-        try (TestUpstream a = new TestUpstream(); TestUpstream b = new TestUpstream();
-             DemoGateway gateway = new DemoGateway(shippedWithUpstreams(a.url(), b.url()), 0)) {
-            RawHttp.Reply toA = RawHttp.exchange(gateway.port(), "GET /serviceA/users/7?x=1 HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        try (DemoGateway gateway = new DemoGateway(shippedWithUpstreams(upstreamA.url(), upstreamB.url()), 0)) {
+            RawHttp.Reply toA = RawHttp.exchange(gateway.port(), RawMessage.get("/serviceA/users/7?x=1").connectionClose());
             assertEquals(200, toA.status());
-            assertEquals("/users/7?x=1", a.next().target());
+            assertEquals("/users/7?x=1", upstreamA.next().target());
 
             String json = "{\"n\": 12345678901234567890}";
-            RawHttp.Reply toB = RawHttp.exchange(gateway.port(), "POST /serviceB/orders HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n"
-                    + "Content-Type: application/json\r\nContent-Length: " + json.length() + "\r\n\r\n" + json);
+            RawHttp.Reply toB = RawHttp.exchange(gateway.port(),
+                    RawMessage.post("/serviceB/orders", "application/json", json).connectionClose());
             assertEquals(200, toB.status());
-            TestUpstream.Received received = b.next();
+            TestUpstream.Received received = upstreamB.next();
             assertEquals("/v1/orders", received.target());
             assertEquals(json, received.bodyText());
 
-            RawHttp.Reply unknown = RawHttp.exchange(gateway.port(), "GET /elsewhere HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+            RawHttp.Reply unknown = RawHttp.exchange(gateway.port(), RawMessage.get("/elsewhere").connectionClose());
             assertEquals(404, unknown.status());
             assertTrue(unknown.header("Content-Type").startsWith("application/json"), unknown.head());
         }

@@ -1,7 +1,6 @@
 package dev.gatewar;
 
 import org.eclipse.jetty.http.HttpCompliance;
-
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.UriCompliance;
@@ -14,9 +13,16 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +32,14 @@ import java.util.concurrent.TimeUnit;
  * see exactly what the gateway forwarded) and answers by path:
  * {@code /status/NNN} with that status, {@code /connection-listed} with fields named in
  * {@code Connection}, anything else 200 "ok".
+ *
+ * <p>A test class registers it as {@code @RegisterExtension static final TestUpstream upstream = new
+ * TestUpstream();}. It starts before the class's {@code @BeforeAll} methods (which may read its
+ * {@link #url()}) and stops after its {@code @AfterAll} ones; each test starts with nothing recorded,
+ * and a test that passed fails if a request reached the upstream that it did not take with
+ * {@link #next()}: what the upstream saw is what the test checked, nothing else.
  */
-final class TestUpstream implements AutoCloseable {
+final class TestUpstream implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, AfterAllCallback {
     /** One request as the upstream received it. */
     record Received(String method, String target, HttpFields headers, byte[] body) {
         String header(String name) {
@@ -43,7 +55,7 @@ final class TestUpstream implements AutoCloseable {
     private final ServerConnector connector;
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
 
-    TestUpstream() throws Exception {
+    TestUpstream() {
         server = new Server();
         HttpConfiguration config = new HttpConfiguration();
         config.setUriCompliance(UriCompliance.UNSAFE);
@@ -83,7 +95,35 @@ final class TestUpstream implements AutoCloseable {
                 return true;
             }
         });
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
         server.start();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        received.clear();
+    }
+
+    /**
+     * The test's client has its answers by now, and the upstream records a request before it
+     * answers: whatever reached it is in the queue.
+     */
+    @Override
+    public void afterEach(ExtensionContext context) {
+        List<Received> unchecked = new ArrayList<>();
+        received.drainTo(unchecked);
+        if (!unchecked.isEmpty() && context.getExecutionException().isEmpty()) {
+            throw new AssertionError("the upstream received requests the test did not check: "
+                    + unchecked.stream().map(r -> r.method() + " " + r.target()).toList());
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        server.stop();
     }
 
     String url() {
@@ -99,13 +139,8 @@ final class TestUpstream implements AutoCloseable {
         return r;
     }
 
-    /** True when no request is recorded; call after the client got its answer. */
+    /** True when every request recorded was taken by {@link #next()}; call after the client got its answer. */
     boolean receivedNothing() {
         return received.isEmpty();
-    }
-
-    @Override
-    public void close() throws Exception {
-        server.stop();
     }
 }

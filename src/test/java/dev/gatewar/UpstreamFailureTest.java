@@ -10,15 +10,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-
-import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.Socket;
-import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,7 +32,7 @@ class UpstreamFailureTest {
     }
 
     private static RawHttp.Reply get(GatewayServer gateway, String path) throws Exception {
-        return RawHttp.exchange(gateway.port(), "GET " + path + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        return RawHttp.exchange(gateway.port(), RawMessage.get(path).connectionClose());
     }
 
     private static JsonNode assert503Json(RawHttp.Reply reply, String upstreamPort) throws Exception {
@@ -68,8 +64,8 @@ class UpstreamFailureTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         appender.setStream(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try (GatewayServer gateway = GatewayServer.routeTo("http://127.0.0.1:" + port)) {
-            RawHttp.Reply reply = RawHttp.exchange(gateway.port(), "POST /serviceA/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n"
-                    + "X-Request-Id: trace-42\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{\"secret\": \"pw\"}\n");
+            RawHttp.Reply reply = RawHttp.exchange(gateway.port(), RawMessage.post("/serviceA/x", "application/json",
+                    "{\"secret\": \"pw\"}\n").connectionClose().header("X-Request-Id", "trace-42"));
             assertEquals("trace-42", assert503Json(reply, Integer.toString(port)).get("requestId").asText());
         } finally {
             appender.setStream(original);
@@ -85,8 +81,8 @@ class UpstreamFailureTest {
     void aRefusedConnectionWithAJsonBodyIs503Json() throws Exception {
         int port = deadPort();
         try (GatewayServer gateway = GatewayServer.routeTo("http://127.0.0.1:" + port)) {
-            RawHttp.Reply reply = RawHttp.exchange(gateway.port(), "POST /serviceA/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n"
-                    + "Content-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"a\": 1}\n");
+            RawHttp.Reply reply = RawHttp.exchange(gateway.port(),
+                    RawMessage.post("/serviceA/x", "application/json", "{\"a\": 1}\n").connectionClose());
             assert503Json(reply, Integer.toString(port));
         }
     }
@@ -95,7 +91,7 @@ class UpstreamFailureTest {
     void aResetBeforeTheResponseIs503Json() throws Exception {
         try (RawUpstream upstream = new RawUpstream(RawUpstream.resetsAfterHead());
              GatewayServer gateway = GatewayServer.routeTo(upstream.url())) {
-            JsonNode body = assert503Json(get(gateway, "/serviceA/x"), upstream.url().substring(17));
+            JsonNode body = assert503Json(get(gateway, "/serviceA/x"), Integer.toString(upstream.port()));
             assertEquals("Service 'serviceA' is unavailable: the service closed the connection before it answered.",
                     body.get("message").asText());
         }
@@ -109,7 +105,7 @@ class UpstreamFailureTest {
             long start = System.nanoTime();
             RawHttp.Reply reply = get(gateway, "/serviceA/slow");
             long elapsedMs = (System.nanoTime() - start) / 1_000_000;
-            JsonNode body = assert503Json(reply, upstream.url().substring(17));
+            JsonNode body = assert503Json(reply, Integer.toString(upstream.port()));
             assertEquals("Service 'serviceA' is unavailable: the service did not answer in time.", body.get("message").asText());
             assertTrue(upstream.awaitAccepted());
             assertTrue(elapsedMs >= 500 && elapsedMs < 10_000, "answered after " + elapsedMs + " ms");
@@ -121,26 +117,12 @@ class UpstreamFailureTest {
         CountDownLatch clientSawChunk = new CountDownLatch(1);
         try (RawUpstream upstream = new RawUpstream(RawUpstream.diesMidBody(clientSawChunk));
              GatewayServer gateway = GatewayServer.routeTo(upstream.url());
-             Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
-            socket.setSoTimeout(20_000);
-            socket.getOutputStream().write("GET /serviceA/events HTTP/1.1\r\nHost: gw\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            InputStream in = socket.getInputStream();
-            StringBuilder received = new StringBuilder();
+             RawHttp.Connection client = new RawHttp.Connection(gateway.port())) {
+            client.send(RawMessage.get("/serviceA/events"));
             // The event must arrive while the upstream is still connected: streamed, not buffered.
-            while (!received.toString().contains("data: hello")) {
-                int b = in.read();
-                assertTrue(b >= 0, "connection closed before the first event arrived: " + received);
-                received.append((char) b);
-            }
+            client.readUntil("data: hello");
             clientSawChunk.countDown();
-            try {
-                for (int b = in.read(); b >= 0; b = in.read()) {
-                    received.append((char) b);
-                }
-            } catch (SocketException reset) {
-                // an aborted connection may arrive as a reset: incomplete either way
-            }
-            String wire = received.toString();
+            String wire = client.readToEnd();
             assertTrue(wire.startsWith("HTTP/1.1 200 "), wire);
             assertFalse(wire.contains("\r\n0\r\n\r\n"), "the message must not be terminated: " + wire);
             assertFalse(wire.contains("\"message\""), "no JSON appended to a half-sent body: " + wire);
