@@ -53,6 +53,8 @@ class JsonBodyFilterTest {
      */
     private static final class OperatorFilter extends HttpFilter {
         private final List<Seen> seen = new CopyOnWriteArrayList<>();
+        /** The message of the exception that refused an unwritable tree. */
+        private volatile String unwritable;
 
         @Override
         protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -67,6 +69,15 @@ class JsonBodyFilterTest {
                 rewritten.put("user", "alice");
                 rewritten.remove("password");
                 request.setAttribute(JsonBodyFilter.PARSED_BODY, rewritten);
+            }
+            if (request.getRequestURI().endsWith("/unwritable")) {
+                try {
+                    request.setAttribute(JsonBodyFilter.PARSED_BODY, new Object());
+                } catch (IllegalArgumentException e) {
+                    response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                    unwritable = e.getMessage();
+                    return;
+                }
             }
             chain.doFilter(request, response);
         }
@@ -90,6 +101,7 @@ class JsonBodyFilterTest {
     @BeforeEach
     void forgetWhatTheOperatorFilterSaw() {
         OPERATOR_FILTER.seen.clear();
+        OPERATOR_FILTER.unwritable = null;
     }
 
     @AfterAll
@@ -148,6 +160,15 @@ class JsonBodyFilterTest {
         String expected = "{\"big\":12345678901234567890,\"price\":1.0,\"user\":\"alice\"}";
         assertEquals(expected, received.bodyText());
         assertEquals(Integer.toString(expected.length()), received.header("Content-Length"));
+    }
+
+    @Test
+    void aTreeThatCannotBeWrittenFailsTheFilterThatSetsItAndNothingIsForwarded() throws Exception {
+        byte[] body = "{\"a\": 1}".getBytes(StandardCharsets.UTF_8);
+        RawHttp.Reply reply = send(post("/serviceA/unwritable", "application/json", body));
+        assertEquals(500, reply.status(), reply.bodyText());
+        assertTrue(OPERATOR_FILTER.unwritable.startsWith("The value of request attribute dev.gatewar.json.body cannot be written as JSON: "
+                + "No serializer found for class java.lang.Object"), OPERATOR_FILTER.unwritable);
     }
 
     @Test
