@@ -1,26 +1,24 @@
 package dev.gatewar;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.gatewar.body.BodyKind;
+import dev.gatewar.body.BodyVerdict;
 import dev.gatewar.body.BufferedBodyRequest;
-import dev.gatewar.body.ExactBody;
-import dev.gatewar.body.FormBodyRequest;
+import dev.gatewar.body.BufferingPolicy;
 import dev.gatewar.body.JsonBody;
-import dev.gatewar.body.JsonBodyRequest;
-import dev.gatewar.body.JsonSyntax;
+import dev.gatewar.body.PendingBody;
+import dev.gatewar.body.PendingBodyRequest;
 import dev.gatewar.config.InitParamReader;
 import dev.gatewar.exchange.Exchange;
 import dev.gatewar.exchange.JsonErrorResponse;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
@@ -60,15 +58,13 @@ public class JsonBodyFilter extends HttpFilter {
     public static final String MALFORMED_REJECT = "reject";
     public static final String MALFORMED_FORWARD = "forward";
     public static final String DEFAULT_MALFORMED_JSON = MALFORMED_REJECT;
+    public static final String BODY_IDLE_TIMEOUT = "bodyIdleTimeout";
+    public static final long DEFAULT_BODY_IDLE_TIMEOUT_MS = 30_000;
 
     /** Every init-param name the filter accepts. */
-    public static final Set<String> KNOWN_PARAMS = Set.of(MAX_BODY_BYTES, MALFORMED_JSON);
+    public static final Set<String> KNOWN_PARAMS = Set.of(MAX_BODY_BYTES, MALFORMED_JSON, BODY_IDLE_TIMEOUT);
 
-    /** Bodies up to this many bytes are read into an array of their declared length. */
-    private static final int EXACT_READ_MAX = 64 * 1024;
-
-    private transient int maxBodyBytes;
-    private transient boolean rejectMalformed;
+    private transient BufferingPolicy policy;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -76,9 +72,9 @@ public class JsonBodyFilter extends HttpFilter {
         params.rejectUnknown(Collections.list(config.getInitParameterNames()), KNOWN_PARAMS, Map.of());
         int max = params.positiveInt(MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, "bytes");
         String malformed = params.oneOf(MALFORMED_JSON, DEFAULT_MALFORMED_JSON, Set.of(MALFORMED_REJECT, MALFORMED_FORWARD));
+        long idleTimeout = params.positiveLong(BODY_IDLE_TIMEOUT, DEFAULT_BODY_IDLE_TIMEOUT_MS, "milliseconds");
         params.throwIfInvalid();
-        this.maxBodyBytes = max;
-        this.rejectMalformed = malformed.equals(MALFORMED_REJECT);
+        this.policy = new BufferingPolicy(max, malformed.equals(MALFORMED_REJECT), idleTimeout);
         super.init(config);
     }
 
@@ -91,78 +87,37 @@ public class JsonBodyFilter extends HttpFilter {
             return;
         }
         long length = request.getContentLengthLong();
-        if (length > maxBodyBytes) {
-            tooLarge(request, response);
+        if (length > policy.maxBodyBytes()) {
+            refuse(request, response, policy.tooLarge());
             return;
         }
-        byte[] body;
-        try {
-            // Only small bodies get their whole array up front: a client announcing a large body it
-            // never sends must not make the gateway reserve maxBodyBytes for it.
-            body = length >= 0 && length <= EXACT_READ_MAX ? readExactly(request.getInputStream(), (int) length)
-                    : readAtMost(request.getInputStream(), maxBodyBytes);
-        } catch (IOException e) {
-            // The client went away or stalled mid-body; tell it, if it still listens.
-            JsonErrorResponse.send(response, HttpServletResponse.SC_BAD_REQUEST,
-                    "The request body could not be read.", Exchange.of(request).requestId(), true);
-            return;
-        }
-        if (body == null) {
-            tooLarge(request, response);
-            return;
-        }
-        BufferedBodyRequest buffered;
-        if (kind == BodyKind.FORM) {
-            buffered = new FormBodyRequest(request, body);
-        } else if (body.length == 0) {
-            buffered = new BufferedBodyRequest(request, new ExactBody(body));
-        } else {
-            try {
-                JsonSyntax.check(body);
-                buffered = new JsonBodyRequest(request, new JsonBody(body));
-            } catch (JsonProcessingException e) {
-                if (rejectMalformed) {
-                    JsonErrorResponse.send(response, HttpServletResponse.SC_BAD_REQUEST, JsonSyntax.malformedMessage(e),
-                            Exchange.of(request).requestId(), false);
-                    return;
-                }
-                buffered = new BufferedBodyRequest(request, new ExactBody(body));
+        ServletInputStream in = request.getInputStream();
+        Exchange exchange = Exchange.of(request);
+        if (length >= 0 && in.available() >= length) {
+            // It has all arrived with the head: read now, without waiting.
+            BodyVerdict verdict = policy.judge(request, kind, in.readNBytes((int) length));
+            if (verdict instanceof BodyVerdict.Refused refused) {
+                refuse(request, response, refused);
+                return;
             }
+            BufferedBodyRequest buffered = ((BodyVerdict.Accepted) verdict).request();
+            exchange.bodyBuffered(buffered, buffered.body());
+            chain.doFilter(buffered, response);
+            return;
         }
-        Exchange.of(request).bodyBuffered(buffered, buffered.body());
-        chain.doFilter(buffered, response);
+        // Still arriving: the chain goes on now, and nothing waits for the body unless it asks for it.
+        PendingBodyRequest pending = new PendingBodyRequest(request, kind, new PendingBody(request, kind, policy));
+        exchange.bodyPending(pending, pending.pending());
+        chain.doFilter(pending, response);
     }
 
     private static boolean hasBody(HttpServletRequest request) {
         return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
     }
 
-    private void tooLarge(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        // The rest of the body is never read, so the connection cannot carry another request.
-        JsonErrorResponse.send(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
-                "The request body is larger than the gateway accepts for this content type (" + maxBodyBytes + " bytes).",
-                Exchange.of(request).requestId(), true);
-    }
-
-    /**
-     * A body of known length, read straight into an array of that size: the container ends the stream
-     * at {@code Content-Length}, so nothing is left to check after it.
-     */
-    static byte[] readExactly(InputStream in, int length) throws IOException {
-        byte[] bytes = new byte[length];
-        int read = in.readNBytes(bytes, 0, length);
-        if (read < length) {
-            throw new EOFException("The body ended after " + read + " of " + length + " bytes");
-        }
-        return bytes;
-    }
-
-    /** The whole stream, or null as soon as it proves longer than {@code limit}. */
-    static byte[] readAtMost(InputStream in, int limit) throws IOException {
-        byte[] bytes = in.readNBytes(limit);
-        if (bytes.length == limit && in.read() >= 0) {
-            return null;
-        }
-        return bytes;
+    private static void refuse(HttpServletRequest request, HttpServletResponse response, BodyVerdict.Refused refused)
+            throws IOException {
+        JsonErrorResponse.send(response, refused.status(), refused.message(), Exchange.of(request).requestId(),
+                refused.closeConnection());
     }
 }

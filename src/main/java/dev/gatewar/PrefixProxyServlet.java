@@ -1,6 +1,8 @@
 package dev.gatewar;
 
+import dev.gatewar.body.BodyVerdict;
 import dev.gatewar.body.BufferedBody;
+import dev.gatewar.body.PendingBody;
 import dev.gatewar.config.InitParamReader;
 import dev.gatewar.exchange.Exchange;
 import dev.gatewar.exchange.JsonErrorResponse;
@@ -24,9 +26,11 @@ import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One gateway route: forwards every request under its servlet-mapping prefix to its upstream, with
@@ -162,6 +166,83 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
             }
         }
         return super.proxyRequestContent(request, response, proxyRequest);
+    }
+
+    @Override
+    protected boolean hasContent(HttpServletRequest clientRequest) {
+        // A body still arriving is attached in sendProxyRequest, once it has arrived and been judged.
+        PendingBody pending = Exchange.of(clientRequest).pendingBodyOf(clientRequest);
+        return pending == null ? super.hasContent(clientRequest) : pending.verdict() instanceof BodyVerdict.Accepted;
+    }
+
+    @Override
+    protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
+        PendingBody pending = Exchange.of(clientRequest).pendingBodyOf(clientRequest);
+        if (pending == null || pending.verdict() instanceof BodyVerdict.Accepted) {
+            super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+            return;
+        }
+        if (pending.verdict() instanceof BodyVerdict.Refused refused) {
+            refuse(clientRequest, proxyResponse, refused);
+            return;
+        }
+        // Nothing is sent upstream before the whole body is here and judged (a malformed one never
+        // reaches the upstream), and no thread waits for it meanwhile.
+        BodyIdleWatch watch = new BodyIdleWatch(pending);
+        pending.collect(verdict -> {
+            watch.stop();
+            if (verdict instanceof BodyVerdict.Accepted accepted) {
+                proxyRequest.body(new BytesRequestContent(clientRequest.getContentType(), accepted.request().body().content()));
+                super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+            } else {
+                refuse(clientRequest, proxyResponse, (BodyVerdict.Refused) verdict);
+            }
+        });
+        watch.start();
+    }
+
+    /** Refuses a body still arriving once it has sent nothing for the filter's idle timeout. */
+    private final class BodyIdleWatch implements Runnable {
+        private final PendingBody pending;
+        private volatile Scheduler.Task task;
+
+        BodyIdleWatch(PendingBody pending) {
+            this.pending = pending;
+        }
+
+        void start() {
+            scheduleIn(pending.checkIdle());
+        }
+
+        @Override
+        public void run() {
+            scheduleIn(pending.checkIdle());
+        }
+
+        private void scheduleIn(long delayMs) {
+            if (delayMs > 0) {
+                task = getHttpClient().getScheduler().schedule(this, delayMs, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        void stop() {
+            Scheduler.Task current = task;
+            if (current != null) {
+                current.cancel();
+            }
+        }
+    }
+
+    /** Answers a body the gateway will not forward, and ends the exchange. */
+    private void refuse(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, BodyVerdict.Refused refused) {
+        Exchange exchange = Exchange.of(clientRequest);
+        try {
+            JsonErrorResponse.send(proxyResponse, refused.status(), refused.message(), exchange.requestId(), refused.closeConnection());
+        } catch (IOException | RuntimeException e) {
+            _log.debug("could not send the refusal requestId={}", exchange.requestId(), e);
+        } finally {
+            clientRequest.getAsyncContext().complete();
+        }
     }
 
     @Override

@@ -116,7 +116,7 @@ class ConfigurationTest {
     @Test
     void anUnknownFilterParamIsRefused() {
         assertEquals("gatewar: filter 'jsonBody' is misconfigured: init-param 'malformed' is not known; known init-params are "
-                        + "malformedJson, maxBodyBytes",
+                        + "bodyIdleTimeout, malformedJson, maxBodyBytes",
                 startupFailure(GatewayServer.builder().filterParam("malformed", "forward")
                         .route("serviceA", "/serviceA/*", Map.of("upstream", "http://127.0.0.1:1"))));
     }

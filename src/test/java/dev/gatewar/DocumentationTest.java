@@ -57,6 +57,7 @@ class DocumentationTest {
         assertEquals(new TreeSet<>(JsonBodyFilter.KNOWN_PARAMS), new TreeSet<>(rows.keySet()));
         assertEquals(Integer.toString(JsonBodyFilter.DEFAULT_MAX_BODY_BYTES), rows.get(JsonBodyFilter.MAX_BODY_BYTES));
         assertEquals(JsonBodyFilter.DEFAULT_MALFORMED_JSON, rows.get(JsonBodyFilter.MALFORMED_JSON));
+        assertEquals(Long.toString(JsonBodyFilter.DEFAULT_BODY_IDLE_TIMEOUT_MS), rows.get(JsonBodyFilter.BODY_IDLE_TIMEOUT));
     }
 
     @Test

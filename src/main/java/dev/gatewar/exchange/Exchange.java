@@ -1,6 +1,8 @@
 package dev.gatewar.exchange;
 
+import dev.gatewar.body.BodyVerdict;
 import dev.gatewar.body.BufferedBody;
+import dev.gatewar.body.PendingBody;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -25,6 +27,7 @@ public final class Exchange {
     private int upstream = -1;
     private ServletRequest bodyCarrier;
     private BufferedBody body;
+    private PendingBody pendingBody;
     private String rejection;
     private FailureKind upstreamFailure;
     private Throwable clientFailure;
@@ -85,12 +88,31 @@ public final class Exchange {
         this.body = bufferedBody;
     }
 
+    /** The body is to be read into memory, but had not fully arrived when {@code carrier} went down the chain. */
+    public void bodyPending(ServletRequest carrier, PendingBody pending) {
+        this.bodyCarrier = carrier;
+        this.pendingBody = pending;
+    }
+
     /**
-     * The buffered body, when {@code request} is the very request that carries it; null otherwise,
-     * also when a later filter wrapped it again (it may change what the stream yields).
+     * The buffered body, when {@code request} is the very request that carries it and the body is in
+     * memory and accepted; null otherwise, also when a later filter wrapped it again (it may change
+     * what the stream yields).
      */
     public BufferedBody bufferedBodyOf(ServletRequest request) {
-        return request == bodyCarrier ? body : null;
+        if (request != bodyCarrier) {
+            return null;
+        }
+        if (body != null) {
+            return body;
+        }
+        return pendingBody != null && pendingBody.verdict() instanceof BodyVerdict.Accepted accepted
+                ? accepted.request().body() : null;
+    }
+
+    /** The body still to be read (or already judged) for {@code request}, when it is the request that carries it. */
+    public PendingBody pendingBodyOf(ServletRequest request) {
+        return request == bodyCarrier ? pendingBody : null;
     }
 
     /** The gateway refuses to forward the request; {@code reason} is safe to show the client. */
