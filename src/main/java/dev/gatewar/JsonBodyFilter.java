@@ -95,7 +95,12 @@ public class JsonBodyFilter extends HttpFilter {
         Exchange exchange = Exchange.of(request);
         if (length >= 0 && in.available() >= length) {
             // It has all arrived with the head: read now, without waiting.
-            BodyVerdict verdict = policy.judge(request, kind, in.readNBytes((int) length));
+            BodyVerdict verdict;
+            try {
+                verdict = policy.judge(request, kind, in.readNBytes((int) length));
+            } catch (IOException e) {
+                verdict = BodyVerdict.Refused.forClientFailure(e);
+            }
             if (verdict instanceof BodyVerdict.Refused refused) {
                 refuse(request, response, refused);
                 return;

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 
 /**
  * Renders the container's own error responses (an unmapped path, a URI the container refuses) in the
@@ -16,6 +17,7 @@ import java.io.IOException;
  */
 public class JsonErrorPageServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
+    private static final String TOMCAT_BAD_REQUEST = "org.apache.coyote.BadRequestException";
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -24,8 +26,29 @@ public class JsonErrorPageServlet extends HttpServlet {
             return;
         }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
-        int status = code instanceof Integer value ? value : HttpServletResponse.SC_NOT_FOUND;
-        JsonErrorResponse.send(response, status, messageFor(status), Exchange.of(request).requestId(), status >= 500);
+        int status = clientFaultStatus(request.getAttribute(RequestDispatcher.ERROR_EXCEPTION),
+                code instanceof Integer value ? value : HttpServletResponse.SC_NOT_FOUND);
+        try {
+            JsonErrorResponse.send(response, status, messageFor(status), Exchange.of(request).requestId(), status >= 500);
+        } catch (IOException clientGone) {
+            // The client went away (Tomcat error-dispatches a failed read): there is no one to tell.
+        }
+    }
+
+    /**
+     * Tomcat error-dispatches a request whose body could not be read with status 500; the exception
+     * says it was the client's fault. Compared by name: the WAR links against no container.
+     */
+    private static int clientFaultStatus(Object exception, int status) {
+        for (Throwable t = exception instanceof Throwable th ? th : null; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getClass().getName().equals(TOMCAT_BAD_REQUEST)) {
+                return HttpServletResponse.SC_BAD_REQUEST;
+            }
+            if (t instanceof SocketTimeoutException) {
+                return HttpServletResponse.SC_REQUEST_TIMEOUT;
+            }
+        }
+        return status;
     }
 
     static String messageFor(int status) {

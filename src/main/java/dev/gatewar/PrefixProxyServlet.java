@@ -13,12 +13,14 @@ import dev.gatewar.proxy.JettyClientParams;
 import dev.gatewar.proxy.RouteSettings;
 import dev.gatewar.proxy.UpstreamBufferPool;
 import dev.gatewar.proxy.UpstreamTarget;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -30,6 +32,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,6 +57,8 @@ import java.util.concurrent.TimeUnit;
 public class PrefixProxyServlet extends AsyncProxyServlet {
     private static final long serialVersionUID = 1L;
 
+    /** The upstream request's attribute holding the {@link Exchange}. */
+    private static final String EXCHANGE = Exchange.class.getName();
     /** Largest body sent in one piece when it has all arrived with the request head. */
     private static final int ARRIVED_BODY_LIMIT = 64 * 1024;
 
@@ -126,6 +131,28 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         settings.forwardedHeaders().apply(clientRequest, proxyRequest);
         String requestId = Exchange.of(clientRequest).requestId();
         proxyRequest.headers(headers -> headers.put(RequestId.HEADER, requestId));
+    }
+
+    @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                           Response serverResponse) {
+        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+        if (hasBodyOfUnknownLength(clientRequest, serverResponse) && "HTTP/1.1".equals(clientRequest.getProtocol())) {
+            // Chunked framing even when the connection is to close, so that a body cut short by a
+            // dying upstream shows as cut short. Trailer fields (none here) are the Servlet API's
+            // portable way to ask for it: Jetty would otherwise delimit the body by the close.
+            try {
+                proxyResponse.setTrailerFields(Map::of);
+            } catch (IllegalStateException notSupported) {
+                _log.debug("the container refused trailer fields: no chunked framing", notSupported);
+            }
+        }
+    }
+
+    private static boolean hasBodyOfUnknownLength(HttpServletRequest clientRequest, Response serverResponse) {
+        int status = serverResponse.getStatus();
+        return status >= 200 && status != 204 && status != 304 && !"HEAD".equals(clientRequest.getMethod())
+                && !serverResponse.getHeaders().contains(HttpHeader.CONTENT_LENGTH);
     }
 
     @Override
@@ -236,6 +263,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     /** Answers a body the gateway will not forward, and ends the exchange. */
     private void refuse(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, BodyVerdict.Refused refused) {
         Exchange exchange = Exchange.of(clientRequest);
+        if (refused.clientFailure() != null && exchange.clientFailed(refused.clientFailure())) {
+            failures.logClientFailure(exchange, refused.clientFailure());
+        }
         try {
             JsonErrorResponse.send(proxyResponse, refused.status(), refused.message(), exchange.requestId(), refused.closeConnection());
         } catch (IOException | RuntimeException e) {
@@ -251,10 +281,53 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     }
 
     @Override
+    protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
+        // The hooks that end the exchange get the upstream side; a container may have recycled the
+        // servlet request by then, so the exchange travels with the upstream request too.
+        return super.newProxyRequest(request, rewrittenTarget).attribute(EXCHANGE, Exchange.of(request));
+    }
+
+    private static Exchange exchangeOf(Request proxyRequest) {
+        return (Exchange) proxyRequest.getAttributes().get(EXCHANGE);
+    }
+
+    @Override
+    protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
+                                           AsyncRequestContent content) {
+        Exchange exchange = Exchange.of(request);
+        exchange.readingClientBody(true);
+        return new StreamReader(request, response, proxyRequest, content) {
+            @Override
+            public void onAllDataRead() {
+                exchange.readingClientBody(false);
+                super.onAllDataRead();
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                // Reading the client's body failed: the client's doing, whatever the exception (Jetty
+                // reports a malformed chunk as an early EOF). Answered now, on this container thread:
+                // Tomcat recycles the request once this returns without completing it.
+                clientFailed(request, response, exchange, failure, false);
+                super.onError(failure);
+            }
+        };
+    }
+
+    @Override
     protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
                                           HttpServletResponse proxyResponse, Throwable failure) {
-        Exchange.of(clientRequest).clientFailed(failure);
-        super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
+        clientFailed(clientRequest, proxyResponse, Exchange.of(clientRequest), failure, false);
+        proxyRequest.abort(failure);
+    }
+
+    /** Answers the first failure of the client's side of an exchange; later ones change nothing. */
+    private void clientFailed(HttpServletRequest request, HttpServletResponse response, Exchange exchange,
+                              Throwable failure, boolean cutIfCommitted) {
+        if (exchange.clientFailed(failure)) {
+            failures.logClientFailure(exchange, failure);
+            failures.answerClientFailure(request, response, exchange, failure, cutIfCommitted);
+        }
     }
 
     @Override
@@ -263,9 +336,26 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     }
 
     @Override
+    protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+                                          Response serverResponse) {
+        if (exchangeOf(serverResponse.getRequest()).clientFailure() == null) {
+            super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+        }
+    }
+
+    @Override
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse, Throwable failure) {
-        failures.exchangeFailed(clientRequest, failure);
+        Exchange exchange = exchangeOf(serverResponse.getRequest());
+        if (exchange.clientFailure() != null) {
+            return; // answered when the client failed
+        }
+        if (exchange.waitingForClient() && ExchangeFailures.isTimeout(failure)) {
+            // The upstream connection went idle because the client did not send or did not read.
+            clientFailed(clientRequest, proxyResponse, exchange, failure, true);
+            return;
+        }
+        failures.logUpstreamFailure(exchange, failure);
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
     }
 
@@ -288,6 +378,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
      */
     private final class FlushingStreamWriter extends StreamWriter {
         private final HttpServletRequest request;
+        /** Captured now: once the exchange is completed the request has no async context to ask. */
+        private final HttpServletResponse response;
+        private final Exchange exchange;
         /** Bytes of a Content-Length body still to come after the current chunk; -1 when unknown. */
         private long remaining;
         private boolean flushPending;
@@ -295,6 +388,8 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         FlushingStreamWriter(HttpServletRequest request, Response proxyResponse) {
             super(request, proxyResponse);
             this.request = request;
+            this.response = (HttpServletResponse) request.getAsyncContext().getResponse();
+            this.exchange = exchangeOf(proxyResponse.getRequest());
             this.remaining = contentLength(proxyResponse);
         }
 
@@ -308,6 +403,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
 
         @Override
         protected void data(byte[] bytes, int offset, int length, Callback callback) {
+            exchange.writingToClient(true);
             super.data(bytes, offset, length, callback);
             if (remaining > 0) {
                 remaining = Math.max(0, remaining - length);
@@ -316,22 +412,34 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
 
         @Override
         public void onWritePossible() throws IOException {
-            if (flushPending) {
-                flushPending = false;
-                super.complete();
-                return;
+            try {
+                if (flushPending) {
+                    flushPending = false;
+                    chunkWritten();
+                    return;
+                }
+                super.onWritePossible();
+            } catch (IOException | RuntimeException e) {
+                clientFailed(request, response, exchange, e, true);
+                throw e;
             }
-            super.onWritePossible();
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            // Writing to the client failed: the client's doing (it went away, or stopped reading).
+            clientFailed(request, response, exchange, failure, true);
+            super.onError(failure);
         }
 
         @Override
         protected void complete() {
             if (remaining == 0) {
-                super.complete();
+                chunkWritten();
                 return;
             }
             try {
-                ServletOutputStream output = request.getAsyncContext().getResponse().getOutputStream();
+                ServletOutputStream output = response.getOutputStream();
                 output.flush();
                 if (!output.isReady()) {
                     flushPending = true;
@@ -341,6 +449,11 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
                 onError(e);
                 return;
             }
+            chunkWritten();
+        }
+
+        private void chunkWritten() {
+            exchange.writingToClient(false);
             super.complete();
         }
     }

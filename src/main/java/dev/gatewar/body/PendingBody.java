@@ -5,8 +5,6 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -75,7 +73,7 @@ public final class PendingBody implements ReadListener {
                 }
             }
         } catch (IOException e) {
-            decide(refusalFor(e));
+            decide(BodyVerdict.Refused.forClientFailure(e));
         }
         return verdict.get();
     }
@@ -112,7 +110,7 @@ public final class PendingBody implements ReadListener {
 
     @Override
     public void onError(Throwable failure) {
-        decide(refusalFor(failure));
+        decide(BodyVerdict.Refused.forClientFailure(failure));
     }
 
     /**
@@ -126,7 +124,7 @@ public final class PendingBody implements ReadListener {
         }
         long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastProgressNanos);
         if (idleMs >= policy.idleTimeoutMs()) {
-            decide(BodyVerdict.Refused.tooSlow());
+            decide(BodyVerdict.Refused.tooSlow(new TimeoutException("No request body bytes for " + idleMs + " ms")));
             return -1;
         }
         return policy.idleTimeoutMs() - idleMs;
@@ -146,15 +144,6 @@ public final class PendingBody implements ReadListener {
         int capacity = (int) Math.min((long) limit + 1, Math.max(FIRST_GROWTH, 2L * bytes.length));
         bytes = Arrays.copyOf(bytes, capacity);
         return true;
-    }
-
-    private static BodyVerdict.Refused refusalFor(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof TimeoutException || t instanceof SocketTimeoutException || t instanceof InterruptedIOException) {
-                return BodyVerdict.Refused.tooSlow();
-            }
-        }
-        return BodyVerdict.Refused.unreadable();
     }
 
     private void decide(BodyVerdict decided) {

@@ -22,6 +22,7 @@ public final class Exchange {
 
     private final long startNanos;
     private final String requestId;
+    private final String method;
     private String route;
     private int tries;
     private int upstream = -1;
@@ -31,11 +32,14 @@ public final class Exchange {
     private String rejection;
     private FailureKind upstreamFailure;
     private Throwable clientFailure;
+    private volatile boolean readingClientBody;
+    private volatile boolean writingToClient;
     private boolean aborting;
 
-    private Exchange(long startNanos, String requestId) {
+    private Exchange(long startNanos, String requestId, String method) {
         this.startNanos = startNanos;
         this.requestId = requestId;
+        this.method = method;
     }
 
     /** The request's exchange, begun on first use. */
@@ -44,14 +48,20 @@ public final class Exchange {
         if (existing instanceof Exchange exchange) {
             return exchange;
         }
-        String clientId = request instanceof HttpServletRequest http ? http.getHeader(RequestId.HEADER) : null;
-        Exchange exchange = new Exchange(System.nanoTime(), RequestId.from(clientId));
+        HttpServletRequest http = request instanceof HttpServletRequest h ? h : null;
+        Exchange exchange = new Exchange(System.nanoTime(), RequestId.from(http == null ? null : http.getHeader(RequestId.HEADER)),
+                http == null ? "" : http.getMethod());
         request.setAttribute(ATTRIBUTE, exchange);
         return exchange;
     }
 
     public String requestId() {
         return requestId;
+    }
+
+    /** The request's method; kept here because a container may recycle the request before its exchange ends. */
+    public String method() {
+        return method;
     }
 
     public long elapsedMs() {
@@ -133,13 +143,40 @@ public final class Exchange {
         return upstreamFailure;
     }
 
-    /** Reading the client's request failed: whatever fails next is not the upstream's fault. */
-    public void clientFailed(Throwable failure) {
-        this.clientFailure = failure;
+    /**
+     * The client's side failed (its body could not be read, it stopped reading, it went away):
+     * whatever fails next is not the upstream's fault. The first failure recorded stands.
+     *
+     * @return true for the first call, which answers the exchange; false when it was answered already
+     */
+    public synchronized boolean clientFailed(Throwable failure) {
+        if (clientFailure != null) {
+            return false;
+        }
+        clientFailure = failure;
+        return true;
     }
 
-    public Throwable clientFailure() {
+    public synchronized Throwable clientFailure() {
         return clientFailure;
+    }
+
+    /** The proxy is reading the client's body (true) or has read all of it (false). */
+    public void readingClientBody(boolean reading) {
+        this.readingClientBody = reading;
+    }
+
+    /** The proxy has a write to the client under way (true) or none (false). */
+    public void writingToClient(boolean writing) {
+        this.writingToClient = writing;
+    }
+
+    /**
+     * True while the exchange waits on the client: for the rest of its body, or for it to take the
+     * response. A timeout then is the client's doing, even where it shows on the upstream side.
+     */
+    public boolean waitingForClient() {
+        return readingClientBody || writingToClient;
     }
 
     /** The client connection is being cut: the response was committed when the exchange failed. */

@@ -20,12 +20,17 @@ public final class JsonErrorResponse {
     }
 
     /**
-     * Replaces whatever the response holds (status, headers, buffered bytes) with the error.
+     * Replaces whatever the response holds (status, headers, buffered bytes) with the error. Does
+     * nothing once the response is committed: bytes are on their way, or the container answered
+     * itself (Tomcat does when reading the body failed).
      *
      * @param closeConnection true when the request body was not read, so the connection cannot be reused
      */
     public static void send(HttpServletResponse response, int status, String message, String requestId, boolean closeConnection)
             throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
         byte[] body = body(message, requestId);
         response.reset();
         response.setStatus(status);

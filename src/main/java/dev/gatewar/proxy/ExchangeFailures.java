@@ -9,14 +9,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Answers a failed exchange. An upstream failure (refused, reset, timeout, unknown host, TLS) becomes
- * {@code 503} with a JSON message that names the route, never the upstream's address, and one WARN
- * line with the route, the failure kind, the elapsed time and the request id. A failure after the
- * response was committed cuts the client connection instead ({@link ConnectionAbort}). The
- * upstream's own 5xx responses are not failures and never reach this class.
+ * Answers a failed exchange, blaming the party that failed.
+ *
+ * <ul>
+ *   <li>The upstream (refused, reset, timeout, unknown host, TLS): {@code 503} with a JSON message
+ *   that names the route, never the upstream's address, and one WARN {@code upstream failure} line
+ *   with the route, the kind, the elapsed time and the request id.</li>
+ *   <li>The client (its body could not be read or stopped arriving, it went away, it stopped reading):
+ *   {@code 400} or {@code 408} JSON if it still listens, and one INFO {@code client aborted} or
+ *   {@code client timed out} line. Never counted against the upstream.</li>
+ * </ul>
+ *
+ * A failure after the response was committed cuts the client connection instead
+ * ({@link ConnectionAbort}), so a half-sent body never looks complete. The upstream's own 5xx
+ * responses are not failures and never reach this class.
  */
 public final class ExchangeFailures {
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeFailures.class);
@@ -29,30 +39,63 @@ public final class ExchangeFailures {
         this.abort = abort;
     }
 
-    /** The status a failure of the client's side is answered with, when the client still listens. */
-    public static int clientFailureStatus(Throwable failure) {
-        return failure instanceof TimeoutException ? HttpServletResponse.SC_REQUEST_TIMEOUT : HttpServletResponse.SC_BAD_REQUEST;
+    /** True when {@code failure} is, or was caused by, something taking too long. */
+    public static boolean isTimeout(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** Logs the failure once, blaming the client when reading its request had failed; {@link #respond} then answers it. */
-    public void exchangeFailed(HttpServletRequest request, Throwable failure) {
-        Exchange exchange = Exchange.of(request);
-        Throwable clientFailure = exchange.clientFailure();
-        if (clientFailure != null) {
-            LOG.info("client request failed route={} method={} elapsedMs={} requestId={} cause={}",
-                    route, request.getMethod(), exchange.elapsedMs(), exchange.requestId(), clientFailure.getClass().getSimpleName());
-            return;
-        }
+    /** The status a failure of the client's side is answered with, when the client still listens. */
+    public static int clientFailureStatus(Throwable failure) {
+        return isTimeout(failure) ? HttpServletResponse.SC_REQUEST_TIMEOUT : HttpServletResponse.SC_BAD_REQUEST;
+    }
+
+    /** Logs a failure of the client's side once, at INFO. */
+    public void logClientFailure(Exchange exchange, Throwable failure) {
+        LOG.info("client {} route={} method={} elapsedMs={} requestId={} cause={}", isTimeout(failure) ? "timed out" : "aborted",
+                route, exchange.method(), exchange.elapsedMs(), exchange.requestId(), failure.getClass().getSimpleName());
+        LOG.debug("client failure detail requestId={}", exchange.requestId(), failure);
+    }
+
+    /** Logs an upstream failure once, at WARN, and records its kind for {@link #respond}. */
+    public void logUpstreamFailure(Exchange exchange, Throwable failure) {
         FailureKind kind = FailureKind.of(failure);
         exchange.upstreamFailed(kind);
         LOG.warn("upstream failure route={} kind={} method={} elapsedMs={} requestId={}",
-                route, kind.logName(), request.getMethod(), exchange.elapsedMs(), exchange.requestId());
+                route, kind.logName(), exchange.method(), exchange.elapsedMs(), exchange.requestId());
         LOG.debug("upstream failure detail requestId={}", exchange.requestId(), failure);
     }
 
     /**
-     * Sends the error response, or cuts the connection when the response is already committed.
-     * Completes the request's async cycle in every case.
+     * Answers a failure of the client's side and completes the request's async cycle. A response
+     * already under way is cut when {@code cutIfCommitted} (a write to the client failed or stalled);
+     * otherwise a committed response is left alone (a container that failed the read answers it
+     * itself, as Tomcat does).
+     */
+    public void answerClientFailure(HttpServletRequest request, HttpServletResponse response, Exchange exchange,
+                                    Throwable failure, boolean cutIfCommitted) {
+        boolean complete = true;
+        try {
+            if (!response.isCommitted()) {
+                int status = clientFailureStatus(failure);
+                JsonErrorResponse.send(response, status, clientMessage(status), exchange.requestId(), true);
+            } else if (cutIfCommitted) {
+                complete = abort.abort(request, response);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not answer the client failure requestId={}", exchange.requestId(), e);
+        } finally {
+            completeIfAsync(request, complete);
+        }
+    }
+
+    /**
+     * Answers an upstream failure: the error response, or a cut connection when the response is
+     * already committed. Completes the request's async cycle in every case.
      */
     public void respond(HttpServletRequest request, HttpServletResponse response, int status) {
         Exchange exchange = Exchange.of(request);
@@ -61,27 +104,27 @@ public final class ExchangeFailures {
             if (response.isCommitted()) {
                 complete = abort.abort(request, response);
             } else {
-                JsonErrorResponse.send(response, status, message(exchange, status), exchange.requestId(), true);
+                FailureKind kind = exchange.upstreamFailure();
+                String message = kind != null ? kind.message(route) : FailureKind.OTHER.message(route);
+                JsonErrorResponse.send(response, status, message, exchange.requestId(), true);
             }
         } catch (IOException | RuntimeException e) {
             // The client is gone or the container refused; nothing more can be told to anyone.
             LOG.debug("could not send the error response requestId={}", exchange.requestId(), e);
         } finally {
-            if (complete && request.isAsyncStarted()) {
-                request.getAsyncContext().complete();
-            }
+            completeIfAsync(request, complete);
         }
     }
 
-    private String message(Exchange exchange, int status) {
-        FailureKind kind = exchange.upstreamFailure();
-        if (kind != null) {
-            return kind.message(route);
+    private static void completeIfAsync(HttpServletRequest request, boolean complete) {
+        if (complete && request.isAsyncStarted()) {
+            request.getAsyncContext().complete();
         }
-        return switch (status) {
-            case HttpServletResponse.SC_REQUEST_TIMEOUT -> "The request body did not arrive in time.";
-            case HttpServletResponse.SC_BAD_REQUEST -> "The request body could not be read.";
-            default -> FailureKind.OTHER.message(route);
-        };
+    }
+
+    private static String clientMessage(int status) {
+        return status == HttpServletResponse.SC_REQUEST_TIMEOUT
+                ? "The request body did not arrive in time."
+                : "The request body could not be read.";
     }
 }
