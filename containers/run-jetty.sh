@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Start the Jetty 12 distribution (target/dist/jetty-home-$JETTY_VERSION) with the base in jetty-base/
+# Start the Jetty 12 distribution (target/containers/jetty-home-$JETTY_VERSION) with the base in jetty-base/
 # and one WAR at the root context, on 127.0.0.1:PORT, and wait until the gateway answers.
 #
-#   dist/run-jetty.sh WAR WEBXML PORT
+#   containers/run-jetty.sh WAR WEBXML PORT
 #     WAR     the WAR to deploy, unmodified (e.g. target/gatewar.war)
 #     WEBXML  a web.xml to deploy the WAR with (a copy of WAR with it as WEB-INF/web.xml is made in
-#             target/dist/run/jetty-PORT/), or "-" to deploy WAR exactly as it is
+#             target/containers/run/jetty-PORT/), or "-" to deploy WAR exactly as it is
 #     PORT    HTTP port on 127.0.0.1
 #
 # On success it prints, on stdout:  pid=PID  log=LOG  url=http://127.0.0.1:PORT
@@ -18,13 +18,13 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-[ $# -eq 3 ] || die "usage: dist/run-jetty.sh WAR WEBXML PORT"
+[ $# -eq 3 ] || die "usage: containers/run-jetty.sh WAR WEBXML PORT"
 WAR="$(realpath "$1")"; WEBXML="$2"; PORT="$3"
 [ "$WEBXML" = "-" ] || WEBXML="$(realpath "$WEBXML")"
 require_port "$PORT"
 START_TIMEOUT="${START_TIMEOUT:-90}"
 
-[ -f "$JETTY_HOME/start.jar" ] || "$REPO/dist/fetch.sh" >&2
+[ -f "$JETTY_HOME/start.jar" ] || "$REPO/containers/fetch.sh" >&2
 listening "$PORT" && die "something already listens on 127.0.0.1:$PORT"
 
 RUN="$RUN_DIR/jetty-$PORT"

@@ -1,19 +1,19 @@
-# Shared by dist/*.sh (sourced, never run). Bash; the caller has `set -euo pipefail`.
+# Shared by containers/*.sh (sourced, never run). Bash; the caller has `set -euo pipefail`.
 # shellcheck disable=SC2034  # the variables are used by the scripts that source this file
 #
-# Versions: the distributions the WAR is checked on, fetched from Maven Central by dist/fetch.sh.
+# Versions: the distributions the WAR is checked on, fetched from Maven Central by containers/fetch.sh.
 JETTY_VERSION="${JETTY_VERSION:-12.1.8}"
 TOMCAT_VERSION="${TOMCAT_VERSION:-11.0.24}"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DIST_DIR="$REPO/target/dist"
-RUN_DIR="$DIST_DIR/run"
-JETTY_HOME="$DIST_DIR/jetty-home-$JETTY_VERSION"
-CATALINA_HOME="$DIST_DIR/apache-tomcat-$TOMCAT_VERSION"
+OUT_DIR="$REPO/target/containers"
+RUN_DIR="$OUT_DIR/run"
+JETTY_HOME="$OUT_DIR/jetty-home-$JETTY_VERSION"
+CATALINA_HOME="$OUT_DIR/apache-tomcat-$TOMCAT_VERSION"
 JETTY_BASE_SRC="$REPO/jetty-base"
 
-log() { echo "[dist] $*" >&2; }
-die() { echo "[dist] error: $*" >&2; exit 1; }
+log() { echo "[containers] $*" >&2; }
+die() { echo "[containers] error: $*" >&2; exit 1; }
 
 require_port() {
   case "$1" in

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Start the Tomcat 11 distribution (target/dist/apache-tomcat-$TOMCAT_VERSION) with one WAR, on
+# Start the Tomcat 11 distribution (target/containers/apache-tomcat-$TOMCAT_VERSION) with one WAR, on
 # 127.0.0.1:PORT, and wait until the gateway answers.
 #
-#   dist/run-tomcat.sh WAR WEBXML PORT [CONTEXT]
+#   containers/run-tomcat.sh WAR WEBXML PORT [CONTEXT]
 #     WAR      the WAR to deploy, unmodified (e.g. target/gatewar.war)
 #     WEBXML   a web.xml to deploy the WAR with (a copy of WAR with it as WEB-INF/web.xml is made),
 #              or "-" to deploy WAR exactly as it is
@@ -15,7 +15,7 @@
 # cleanly). On failure (the context fails to start, Tomcat exits, or no answer within
 # $START_TIMEOUT s) it stops what it started, prints the log and exits 1.
 #
-# Tomcat runs from a fresh CATALINA_BASE, target/dist/run/tomcat-PORT/ (as RUNNING.txt describes for
+# Tomcat runs from a fresh CATALINA_BASE, target/containers/run/tomcat-PORT/ (as RUNNING.txt describes for
 # several instances): CATALINA_HOME stays as unpacked, conf/ is the distribution's conf/ copied
 # unchanged except in server.xml, where only two things change, both needed to run in CI:
 #   - <Server port="8005">  -> port="-1": no shutdown port (nothing listens on 8005; this script family
@@ -25,7 +25,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-[ $# -eq 3 ] || [ $# -eq 4 ] || die "usage: dist/run-tomcat.sh WAR WEBXML PORT [CONTEXT]"
+[ $# -eq 3 ] || [ $# -eq 4 ] || die "usage: containers/run-tomcat.sh WAR WEBXML PORT [CONTEXT]"
 WAR="$(realpath "$1")"; WEBXML="$2"; PORT="$3"; CONTEXT="${4:-/}"
 [ "$WEBXML" = "-" ] || WEBXML="$(realpath "$WEBXML")"
 require_port "$PORT"
@@ -38,7 +38,7 @@ case "$CONTEXT" in
 esac
 if [ -z "$CONTEXT" ]; then WAR_NAME=ROOT; else WAR_NAME="${CONTEXT#/}"; WAR_NAME="${WAR_NAME//\//#}"; fi
 
-[ -x "$CATALINA_HOME/bin/catalina.sh" ] || "$REPO/dist/fetch.sh" >&2
+[ -x "$CATALINA_HOME/bin/catalina.sh" ] || "$REPO/containers/fetch.sh" >&2
 listening "$PORT" && die "something already listens on 127.0.0.1:$PORT"
 
 BASE="$RUN_DIR/tomcat-$PORT"
