@@ -20,7 +20,7 @@
 # Exits 1 when any check failed or a container or the suite could not be set up, 0 otherwise.
 # Without ../shared/conformance it says so and exits 0.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/lib.sh"
 
 SUITE="$REPO/../shared/conformance"
 if [ ! -f "$SUITE/run.sh" ]; then
@@ -38,7 +38,7 @@ CONTAINERS="${CONFORMANCE_CONTAINERS:-jetty tomcat}"
 [ -f "$WAR" ] || die "no WAR at $WAR: build it first (mvn -B -DskipTests package)"
 
 START=$SECONDS
-"$REPO/containers/fetch.sh" >/dev/null
+fetch_containers
 mkdir -p "$RUN_DIR"
 
 PID=        # the container

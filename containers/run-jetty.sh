@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start the Jetty 12 distribution (target/containers/jetty-home-$JETTY_VERSION) with the base in jetty-base/
-# and one WAR at the root context, on 127.0.0.1:PORT, and wait until the gateway answers.
+# Start the Jetty 12 distribution (target/containers/jetty-home-$JETTY_VERSION) with the base in
+# jetty-base/ and one WAR at the root context, on 127.0.0.1:PORT, and wait until the gateway answers.
 #
 #   containers/run-jetty.sh WAR WEBXML PORT
 #     WAR     the WAR to deploy, unmodified (e.g. target/gatewar.war)
@@ -16,20 +16,17 @@
 # jetty-base/ is used in place and never written to: the WAR goes to a run directory given as
 # jetty.deploy.webappsDir, temporary files to its tmp/.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/lib.sh"
 
 [ $# -eq 3 ] || die "usage: containers/run-jetty.sh WAR WEBXML PORT"
 WAR="$(realpath "$1")"; WEBXML="$2"; PORT="$3"
 [ "$WEBXML" = "-" ] || WEBXML="$(realpath "$WEBXML")"
 require_port "$PORT"
 START_TIMEOUT="${START_TIMEOUT:-90}"
-
-[ -f "$JETTY_HOME/start.jar" ] || "$REPO/containers/fetch.sh" >&2
-listening "$PORT" && die "something already listens on 127.0.0.1:$PORT"
+! listening "$PORT" || die "something already listens on 127.0.0.1:$PORT"
 
 RUN="$RUN_DIR/jetty-$PORT"
-rm -rf "$RUN"
-mkdir -p "$RUN/webapps" "$RUN/environments" "$RUN/tmp"
+prepare_jetty "$RUN" "$PORT"
 war_with_webxml "$WAR" "$WEBXML" "$RUN/webapps/ROOT.war"
 LOG="$RUN/jetty.log"
 
@@ -39,18 +36,12 @@ cleanup() { [ -n "$READY" ] || stop_pid "$PID"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log "starting Jetty $JETTY_VERSION on 127.0.0.1:$PORT (base $JETTY_BASE_SRC, log $LOG)"
-(
-  cd "$RUN"
-  exec java -Djava.io.tmpdir="$RUN/tmp" -jar "$JETTY_HOME/start.jar" \
-    jetty.home="$JETTY_HOME" jetty.base="$JETTY_BASE_SRC" \
-    jetty.http.host=127.0.0.1 jetty.http.port="$PORT" \
-    jetty.deploy.webappsDir="$RUN/webapps" jetty.deploy.environmentsDir="$RUN/environments"
-) >"$LOG" 2>&1 </dev/null &
-PID=$!
+log "starting Jetty $JETTY_VERSION on 127.0.0.1:$PORT (base $JETTY_BASE, log $LOG)"
+launch "$RUN" "$LOG" "${SERVER_CMD[@]}"
+PID=$STARTED_PID
 echo "$PID" >"$RUN/jetty.pid"
 
-wait_ready "$PID" "http://127.0.0.1:$PORT/__gatewar/ready" "$LOG" "$START_TIMEOUT"
+wait_until "$PID" "$LOG" "$START_TIMEOUT" "" gateway_answers "http://127.0.0.1:$PORT/__gatewar/ready" || exit 1
 READY=1
 log "Jetty is up: PID $PID"
 echo "pid=$PID"
