@@ -3,23 +3,39 @@
 # PID (stop_pid, stop_group); every wait polls with a deadline.
 # shellcheck disable=SC2034  # the variables are used by the scripts that source this file
 
-# Versions: the distributions the WAR is checked on, fetched from Maven Central by fetch_containers.
-JETTY_VERSION="${JETTY_VERSION:-12.1.8}"
-TOMCAT_VERSION="${TOMCAT_VERSION:-11.0.24}"
-
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OUT_DIR="$REPO/target/containers"
-RUN_DIR="$OUT_DIR/run"
-JETTY_HOME="$OUT_DIR/jetty-home-$JETTY_VERSION"
-CATALINA_HOME="$OUT_DIR/apache-tomcat-$TOMCAT_VERSION"
-JETTY_BASE="$REPO/jetty-base"
-DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 LOG_TAG="${LOG_TAG:-containers}"
 
 # log MESSAGE: one line on stderr (stdout is for what a script prints on purpose), with the time.
 log() { printf '[%s %s] %s\n' "$LOG_TAG" "$(date +%T)" "$*" >&2; }
 # die MESSAGE: log it and exit 1 (from a $(...), only that subshell: its caller's set -e does the rest).
 die() { log "error: $*"; exit 1; }
+
+# pom_property NAME: the text of <NAME> in pom.xml's <properties>, where every version is pinned
+# (read as text: `mvn help:evaluate` takes seconds).
+pom_property() {
+  local value
+  value="$(awk -v open="<$1>" '
+    /<properties>/ { inside = 1 }
+    /<\/properties>/ { inside = 0 }
+    inside && (i = index($0, open)) { rest = substr($0, i + length(open)); print substr(rest, 1, index(rest, "<") - 1); exit }
+  ' "$REPO/pom.xml")"
+  value="${value//[[:space:]]/}"
+  [ -n "$value" ] || die "no <$1> in the <properties> of $REPO/pom.xml"
+  echo "$value"
+}
+
+# The distributions the WAR is checked on, fetched from Maven Central by fetch_containers: the pom's
+# versions (the WAR's Jetty client is jetty.version too), unless the environment names others.
+JETTY_VERSION="${JETTY_VERSION:-$(pom_property jetty.version)}"
+TOMCAT_VERSION="${TOMCAT_VERSION:-$(pom_property tomcat.version)}"
+
+OUT_DIR="$REPO/target/containers"
+RUN_DIR="$OUT_DIR/run"
+JETTY_HOME="$OUT_DIR/jetty-home-$JETTY_VERSION"
+CATALINA_HOME="$OUT_DIR/apache-tomcat-$TOMCAT_VERSION"
+JETTY_BASE="$REPO/jetty-base"
+DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
 # --- ports ------------------------------------------------------------------------------------------
 
