@@ -5,8 +5,8 @@
 #   containers/conformance.sh
 #
 # Builds nothing: target/gatewar.war must exist (mvn -B -DskipTests package); GATEWAR_WAR=FILE takes
-# another WAR. The WAR itself is never changed: each container gets a copy whose WEB-INF/web.xml is
-# containers/conformance-web.xml (the suite's routes: /serviceA -> 127.0.0.1:9201, /serviceB -> 9202).
+# another WAR. The WAR itself is never changed: each container gets a copy whose WEB-INF/web.xml has
+# the suite's routes (conformance_webxml below: /serviceA -> 127.0.0.1:9201, /serviceB -> 9202).
 #
 #   Jetty   jetty-base/, WAR at /     BASE=http://127.0.0.1:$JETTY_PORT/serviceA     (JETTY_PORT=8081)
 #   Tomcat  stock conf, WAR at /gw    BASE=http://127.0.0.1:$TOMCAT_PORT/gw/serviceA (TOMCAT_PORT=8082,
@@ -30,16 +30,31 @@ fi
 SUITE="$(cd "$SUITE" && pwd)"
 
 WAR="${GATEWAR_WAR:-$REPO/target/gatewar.war}"
-WEBXML="$REPO/containers/conformance-web.xml"
+WEBXML="$RUN_DIR/conformance-web.xml"
 JETTY_PORT="${JETTY_PORT:-8081}"
 TOMCAT_PORT="${TOMCAT_PORT:-8082}"
 TOMCAT_CONTEXT="${TOMCAT_CONTEXT:-/gw}"
 CONTAINERS="${CONFORMANCE_CONTAINERS:-jetty tomcat}"
 [ -f "$WAR" ] || die "no WAR at $WAR: build it first (mvn -B -DskipTests package)"
 
+# conformance_webxml: the suite's routes, the same code as webapp/WEB-INF/web.xml with other upstreams:
+#   /serviceA/* -> 9201, the suite's echo backend; /serviceB/* -> 9202, where nothing listens (the
+#   "down" route); /serviceC/* -> 9203, extra_checks.py's scripted upstream. responseTimeout is 15 s,
+#   as the suite expects (its hang check waits at most 65 s).
+conformance_webxml() {
+  webxml_open "gatewar (conformance routes)"
+  webxml_filter jsonBody dev.gatewar.JsonBodyFilter '/*' maxBodyBytes=1048576 malformedJson=reject
+  webxml_route serviceA '/serviceA/*' http://127.0.0.1:9201 connectTimeout=5000 responseTimeout=15000
+  webxml_route serviceB '/serviceB/*' http://127.0.0.1:9202 connectTimeout=5000 responseTimeout=15000
+  webxml_route serviceC '/serviceC/*' http://127.0.0.1:9203 responseTimeout=15000
+  webxml_error_page
+  webxml_close
+}
+
 START=$SECONDS
 fetch_containers
 mkdir -p "$RUN_DIR"
+conformance_webxml >"$WEBXML"
 
 PID=        # the container
 SUITE_PID= # the suite's run.sh, leader of its own process group (conformance.py, echo_backend.py)

@@ -261,3 +261,74 @@ tomcat_drop_access_log() {
 tomcat_failure_regex() {
   echo "Context \\[${1%/}\\] startup failed|Error (deploying|starting) .*$2"
 }
+
+# --- web.xml ----------------------------------------------------------------------------------------
+# The test routes of containers/conformance.sh and bench/run: webxml_open, then filters, servlets,
+# routes and the error page, then webxml_close. Values are written as given (plain names and URLs).
+
+# webxml_open DISPLAY_NAME: the head of a Servlet 6.0 web.xml.
+webxml_open() {
+  cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<web-app xmlns="https://jakarta.ee/xml/ns/jakartaee"
+         xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+         xsi:schemaLocation="https://jakarta.ee/xml/ns/jakartaee https://jakarta.ee/xml/ns/jakartaee/web-app_6_0.xsd"
+         version="6.0">
+  <display-name>$1</display-name>
+XML
+}
+
+# webxml_init_params NAME=VALUE...: one <init-param> each.
+webxml_init_params() {
+  local pair
+  for pair in "$@"; do
+    echo "    <init-param><param-name>${pair%%=*}</param-name><param-value>${pair#*=}</param-value></init-param>"
+  done
+}
+
+# webxml_filter NAME CLASS URL_PATTERN [NAME=VALUE...]: an async-capable filter and its mapping.
+webxml_filter() {
+  local name="$1" class="$2" pattern="$3"
+  shift 3
+  echo "  <filter>"
+  echo "    <filter-name>$name</filter-name>"
+  echo "    <filter-class>$class</filter-class>"
+  echo "    <async-supported>true</async-supported>"
+  webxml_init_params "$@"
+  echo "  </filter>"
+  echo "  <filter-mapping><filter-name>$name</filter-name><url-pattern>$pattern</url-pattern></filter-mapping>"
+}
+
+# webxml_servlet NAME CLASS URL_PATTERN [NAME=VALUE...]: a servlet and its mapping, loaded at start-up
+# (a misconfigured route fails the deployment, not a request) and async-capable (bodies stream).
+webxml_servlet() {
+  local name="$1" class="$2" pattern="$3"
+  shift 3
+  echo "  <servlet>"
+  echo "    <servlet-name>$name</servlet-name>"
+  echo "    <servlet-class>$class</servlet-class>"
+  webxml_init_params "$@"
+  echo "    <load-on-startup>1</load-on-startup>"
+  echo "    <async-supported>true</async-supported>"
+  echo "  </servlet>"
+  echo "  <servlet-mapping><servlet-name>$name</servlet-name><url-pattern>$pattern</url-pattern></servlet-mapping>"
+}
+
+# webxml_route NAME URL_PATTERN UPSTREAM [NAME=VALUE...]: a gatewar route, URL_PATTERN -> UPSTREAM.
+webxml_route() {
+  local name="$1" pattern="$2" upstream="$3"
+  shift 3
+  webxml_servlet "$name" dev.gatewar.PrefixProxyServlet "$pattern" upstream="$upstream" "$@"
+}
+
+# webxml_error_page: gatewar's JSON error page for the errors the container answers itself.
+webxml_error_page() {
+  echo "  <servlet><servlet-name>gatewarErrors</servlet-name><servlet-class>dev.gatewar.JsonErrorPageServlet</servlet-class></servlet>"
+  echo "  <servlet-mapping><servlet-name>gatewarErrors</servlet-name><url-pattern>/__gatewar/error</url-pattern></servlet-mapping>"
+  echo "  <error-page><location>/__gatewar/error</location></error-page>"
+}
+
+# webxml_close: the end of the web.xml.
+webxml_close() {
+  echo "</web-app>"
+}
