@@ -1,7 +1,7 @@
 # containers/lib.sh: the shell helpers of containers/*.sh and bench/run (sourced, never run).
 # Bash; the caller has `set -euo pipefail`. Every process a helper starts is the caller's to stop, by
 # PID (stop_pid, stop_group); every wait polls with a deadline.
-# shellcheck disable=SC2034  # the variables are used by the scripts that source this file
+# shellcheck shell=bash disable=SC2034  # the variables are used by the scripts that source this file
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOG_TAG="${LOG_TAG:-containers}"
@@ -144,6 +144,27 @@ wait_until() {
     fi
     sleep 0.2
   done
+}
+
+# serve_gateway DIR LOG URL FAIL_REGEX: launch SERVER_CMD in DIR (the WAR already deployed there) and
+# wait_until the gateway answers URL/__gatewar/ready, START_TIMEOUT seconds (90) at most. Then it
+# prints pid=PID, log=LOG and url=URL on stdout and leaves the server running, for the caller to stop
+# by PID. When the server does not come up it stops it and returns 1; an exit meanwhile stops it too.
+serve_gateway() {
+  local dir="$1" logfile="$2" url="$3" fail="$4" pid
+  launch "$dir" "$logfile" "${SERVER_CMD[@]}"
+  pid=$STARTED_PID
+  # shellcheck disable=SC2064  # expanded now on purpose: pid is local
+  trap "stop_pid $pid" EXIT
+  trap 'exit 130' INT TERM
+  if ! wait_until "$pid" "$logfile" "${START_TIMEOUT:-90}" "$fail" gateway_answers "$url/__gatewar/ready"; then
+    stop_pid "$pid"
+    trap - EXIT
+    return 1
+  fi
+  trap - EXIT
+  log "up at $url: PID $pid"
+  printf 'pid=%s\nlog=%s\nurl=%s\n' "$pid" "$logfile" "$url"
 }
 
 # --- the WAR ----------------------------------------------------------------------------------------

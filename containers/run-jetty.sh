@@ -22,28 +22,10 @@ source "$(dirname "$0")/lib.sh"
 WAR="$(realpath "$1")"; WEBXML="$2"; PORT="$3"
 [ "$WEBXML" = "-" ] || WEBXML="$(realpath "$WEBXML")"
 require_port "$PORT"
-START_TIMEOUT="${START_TIMEOUT:-90}"
 ! listening "$PORT" || die "something already listens on 127.0.0.1:$PORT"
 
 RUN="$RUN_DIR/jetty-$PORT"
 prepare_jetty "$RUN" "$PORT"
 war_with_webxml "$WAR" "$WEBXML" "$RUN/webapps/ROOT.war"
-LOG="$RUN/jetty.log"
-
-PID=
-READY=
-cleanup() { [ -n "$READY" ] || stop_pid "$PID"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log "starting Jetty $JETTY_VERSION on 127.0.0.1:$PORT (base $JETTY_BASE, log $LOG)"
-launch "$RUN" "$LOG" "${SERVER_CMD[@]}"
-PID=$STARTED_PID
-echo "$PID" >"$RUN/jetty.pid"
-
-wait_until "$PID" "$LOG" "$START_TIMEOUT" "" gateway_answers "http://127.0.0.1:$PORT/__gatewar/ready" || exit 1
-READY=1
-log "Jetty is up: PID $PID"
-echo "pid=$PID"
-echo "log=$LOG"
-echo "url=http://127.0.0.1:$PORT"
+log "starting Jetty $JETTY_VERSION on 127.0.0.1:$PORT (base $JETTY_BASE, run directory $RUN)"
+serve_gateway "$RUN" "$RUN/jetty.log" "http://127.0.0.1:$PORT" ""

@@ -32,34 +32,17 @@ case "$CONTEXT" in
   *[!A-Za-z0-9/._-]*) die "context path '$CONTEXT' may only use letters, digits, '/', '.', '_' and '-'" ;;
 esac
 if [ -z "$CONTEXT" ]; then WAR_NAME=ROOT; else WAR_NAME="${CONTEXT#/}"; WAR_NAME="${WAR_NAME//\//#}"; fi
-START_TIMEOUT="${START_TIMEOUT:-90}"
 ! listening "$PORT" || die "something already listens on 127.0.0.1:$PORT"
 
 BASE="$RUN_DIR/tomcat-$PORT"
 prepare_tomcat "$BASE" "$PORT"
 war_with_webxml "$WAR" "$WEBXML" "$BASE/webapps/$WAR_NAME.war"
-LOG="$BASE/logs/catalina.out"
-
-PID=
-READY=
-cleanup() { [ -n "$READY" ] || stop_pid "$PID"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log "starting Tomcat $TOMCAT_VERSION on 127.0.0.1:$PORT, context '${CONTEXT:-/}' (CATALINA_BASE $BASE, log $LOG)"
-launch "$BASE" "$LOG" "${SERVER_CMD[@]}"
-PID=$STARTED_PID
-echo "$PID" >"$BASE/tomcat.pid"
-
-if ! wait_until "$PID" "$LOG" "$START_TIMEOUT" "$(tomcat_failure_regex "$CONTEXT" "$WAR_NAME")" \
-    gateway_answers "http://127.0.0.1:$PORT$CONTEXT/__gatewar/ready"; then
+log "starting Tomcat $TOMCAT_VERSION on 127.0.0.1:$PORT, context '${CONTEXT:-/}' (CATALINA_BASE $BASE)"
+if ! serve_gateway "$BASE" "$BASE/logs/catalina.out" "http://127.0.0.1:$PORT$CONTEXT" \
+    "$(tomcat_failure_regex "$CONTEXT" "$WAR_NAME")"; then
+  # The servlet's own message is in Tomcat's localhost log, not in catalina.out.
   for f in "$BASE"/logs/localhost.*.log; do
     [ -f "$f" ] && { log "from $f:"; grep -v '^[[:space:]]*at ' "$f" | tail -n 20 >&2; }
   done
   exit 1
 fi
-READY=1
-log "Tomcat is up: PID $PID"
-echo "pid=$PID"
-echo "log=$LOG"
-echo "url=http://127.0.0.1:$PORT$CONTEXT"
