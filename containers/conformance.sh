@@ -2,25 +2,25 @@
 # Run the black-box conformance suite (../shared/conformance, beside this repository) against the
 # WAR deployed on the real Jetty 12 and Tomcat 11 distributions, one after the other.
 #
-#   dist/conformance.sh
+#   containers/conformance.sh
 #
 # Builds nothing: target/gatewar.war must exist (mvn -B -DskipTests package); GATEWAR_WAR=FILE takes
-# another WAR. The WAR itself is never changed: each container gets a copy whose WEB-INF/web.xml is
-# dist/conformance-web.xml (the suite's routes: /serviceA -> 127.0.0.1:9201, /serviceB -> 9202).
+# another WAR. The WAR itself is never changed: each container gets a copy whose WEB-INF/web.xml has
+# the suite's routes (conformance_webxml below: /serviceA -> 127.0.0.1:9201, /serviceB -> 9202).
 #
 #   Jetty   jetty-base/, WAR at /     BASE=http://127.0.0.1:$JETTY_PORT/serviceA     (JETTY_PORT=8081)
 #   Tomcat  stock conf, WAR at /gw    BASE=http://127.0.0.1:$TOMCAT_PORT/gw/serviceA (TOMCAT_PORT=8082,
 #                                                                 TOMCAT_CONTEXT=/gw; "/" for ROOT.war)
 # CONFORMANCE_CONTAINERS="jetty" (or "tomcat") runs one of them only.
 #
-# Then dist/extra_checks.py (route /serviceC -> its own upstream on 127.0.0.1:9203) checks what the
+# Then containers/extra_checks.py (route /serviceC -> its own upstream on 127.0.0.1:9203) checks what the
 # suite does not: event streams, mid-body upstream death, aborted uploads, obs-fold, pipelining.
 # Prints every check prefixed with the container's name, then one summary line per container
 # ("jetty: N passed, N failed, N skipped") and a total ("conformance: N passed, N failed, N skipped").
 # Exits 1 when any check failed or a container or the suite could not be set up, 0 otherwise.
 # Without ../shared/conformance it says so and exits 0.
 set -euo pipefail
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/lib.sh"
 
 SUITE="$REPO/../shared/conformance"
 if [ ! -f "$SUITE/run.sh" ]; then
@@ -30,16 +30,31 @@ fi
 SUITE="$(cd "$SUITE" && pwd)"
 
 WAR="${GATEWAR_WAR:-$REPO/target/gatewar.war}"
-WEBXML="$REPO/dist/conformance-web.xml"
+WEBXML="$RUN_DIR/conformance-web.xml"
 JETTY_PORT="${JETTY_PORT:-8081}"
 TOMCAT_PORT="${TOMCAT_PORT:-8082}"
 TOMCAT_CONTEXT="${TOMCAT_CONTEXT:-/gw}"
 CONTAINERS="${CONFORMANCE_CONTAINERS:-jetty tomcat}"
 [ -f "$WAR" ] || die "no WAR at $WAR: build it first (mvn -B -DskipTests package)"
 
+# conformance_webxml: the suite's routes, the same code as webapp/WEB-INF/web.xml with other upstreams:
+#   /serviceA/* -> 9201, the suite's echo backend; /serviceB/* -> 9202, where nothing listens (the
+#   "down" route); /serviceC/* -> 9203, extra_checks.py's scripted upstream. responseTimeout is 15 s,
+#   as the suite expects (its hang check waits at most 65 s).
+conformance_webxml() {
+  webxml_open "gatewar (conformance routes)"
+  webxml_filter jsonBody dev.gatewar.JsonBodyFilter '/*' maxBodyBytes=1048576 malformedJson=reject
+  webxml_route serviceA '/serviceA/*' http://127.0.0.1:9201 connectTimeout=5000 responseTimeout=15000
+  webxml_route serviceB '/serviceB/*' http://127.0.0.1:9202 connectTimeout=5000 responseTimeout=15000
+  webxml_route serviceC '/serviceC/*' http://127.0.0.1:9203 responseTimeout=15000
+  webxml_error_page
+  webxml_close
+}
+
 START=$SECONDS
-"$REPO/dist/fetch.sh" >/dev/null
+fetch_containers
 mkdir -p "$RUN_DIR"
+conformance_webxml >"$WEBXML"
 
 PID=        # the container
 SUITE_PID= # the suite's run.sh, leader of its own process group (conformance.py, echo_backend.py)
@@ -57,8 +72,8 @@ SUMMARIES=()
 run_one() {
   local name="$1" out="$RUN_DIR/conformance-$1.txt" started=$SECONDS info url status summary
   case "$name" in
-    jetty)  info="$("$REPO/dist/run-jetty.sh" "$WAR" "$WEBXML" "$JETTY_PORT")" || info= ;;
-    tomcat) info="$("$REPO/dist/run-tomcat.sh" "$WAR" "$WEBXML" "$TOMCAT_PORT" "$TOMCAT_CONTEXT")" || info= ;;
+    jetty)  info="$("$REPO/containers/run-jetty.sh" "$WAR" "$WEBXML" "$JETTY_PORT")" || info= ;;
+    tomcat) info="$("$REPO/containers/run-tomcat.sh" "$WAR" "$WEBXML" "$TOMCAT_PORT" "$TOMCAT_CONTEXT")" || info= ;;
     *) die "unknown container '$name' (jetty or tomcat)" ;;
   esac
   if [ -z "$info" ]; then
@@ -83,7 +98,7 @@ run_one() {
   # refuse it; the check then accepts the RFC 9112 5.2 alternative and says so in its line.
   local obs_fold=reject
   [ "$name" = tomcat ] && obs_fold=unfold
-  timeout 300 python3 "$REPO/dist/extra_checks.py" --gateway "$url" --route serviceC --obs-fold "$obs_fold" \
+  timeout 300 python3 "$REPO/containers/extra_checks.py" --gateway "$url" --route serviceC --obs-fold "$obs_fold" \
     >"$extra" 2>&1 </dev/null || extra_status=$?
   cleanup
   sed "s/^/[$name] /" "$out"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Behaviours issue #3 requires of a deployed gateway that ../shared/conformance does not test.
 
-    python3 dist/extra_checks.py --gateway http://127.0.0.1:8080/gw --route serviceC
+    python3 containers/extra_checks.py --gateway http://127.0.0.1:8080/gw --route serviceC
 
 The route (BASE/serviceC/*) must point at http://127.0.0.1:9203, where this script runs its own
 scripted upstream. Python 3 standard library only, 127.0.0.1 only, every socket has a timeout and
