@@ -1,0 +1,73 @@
+package dev.gatewar;
+
+import dev.gatewar.proxy.ExchangeFailures;
+import org.eclipse.jetty.logging.JettyLogger;
+import org.eclipse.jetty.logging.StdErrAppender;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Captures what Jetty's logging (jetty-slf4j-impl, one StdErrAppender shared by every logger) writes
+ * while it is open, as {@link UpstreamFailureTest} does for one test. Lines look like
+ * {@code 2026-01-01 00:00:00.000:WARN :dgp.ExchangeFailures:thread: message}: Jetty abbreviates the
+ * logger's package ({@code dg.} for {@code dev.gatewar}, {@code dgp.} for {@code dev.gatewar.proxy}), so
+ * a check for "a line from the gateway" matches the prefix {@code :dg}.
+ */
+final class LogCapture implements AutoCloseable {
+    private final StdErrAppender appender;
+    private final PrintStream original;
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+
+    private LogCapture() {
+        appender = (StdErrAppender) ((JettyLogger) LoggerFactory.getLogger(ExchangeFailures.class)).getAppender();
+        original = appender.getStream();
+        appender.setStream(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    }
+
+    static LogCapture start() {
+        return new LogCapture();
+    }
+
+    /** Every captured line so far. */
+    synchronized List<String> lines() {
+        return captured.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
+    String text() {
+        return String.join("\n", lines());
+    }
+
+    /** The captured lines that match. */
+    List<String> lines(Predicate<String> filter) {
+        return lines().stream().filter(filter).toList();
+    }
+
+    /**
+     * Waits, at most {@code timeoutMs}, until a line matches; returns whether one did. Polling a
+     * captured stream: the gateway logs on its own threads, with nothing else to wait on.
+     */
+    boolean await(Predicate<String> filter, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline) {
+            if (lines().stream().anyMatch(filter)) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return lines().stream().anyMatch(filter);
+    }
+
+    @Override
+    public void close() {
+        appender.setStream(original);
+        // Show what the test captured, as the build would have without the capture (a null stream
+        // is the appender's default: System.err).
+        (original != null ? original : System.err).print(captured.toString(StandardCharsets.UTF_8));
+    }
+}
