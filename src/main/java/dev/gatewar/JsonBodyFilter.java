@@ -41,6 +41,10 @@ import java.util.Set;
  *   <li>A form body ({@code application/x-www-form-urlencoded}) is buffered under the same limit, so a
  *   later filter may call {@code getParameter()} and the upstream still receives the whole body.</li>
  *   <li>Every other body, and any body with a {@code Content-Encoding}, streams through untouched.</li>
+ *   <li>A body that has not fully arrived with the request head holds no thread: the request goes on
+ *   down the chain at once, a filter that asks for the tree or the parameters waits for the body,
+ *   and the route servlet reads it without blocking, judges it the same way, and answers 408 when it
+ *   stops arriving for {@code bodyIdleTimeout}.</li>
  * </ul>
  *
  * <p>Map it before the proxy servlets, with {@code <async-supported>true</async-supported>}. Its
