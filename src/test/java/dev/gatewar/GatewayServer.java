@@ -11,6 +11,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -19,20 +20,32 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The gateway on an embedded Jetty 12 (ee10) server on 127.0.0.1: {@link JsonBodyFilter} first,
- * then any filters a test adds, then one {@link PrefixProxyServlet} per route, as in {@code web.xml}.
+ * The gateway on an embedded Jetty 12 (ee10) server on 127.0.0.1: any filters a test maps first,
+ * {@link JsonBodyFilter}, then any filters mapped after it, then one {@link PrefixProxyServlet} per
+ * route, as in {@code web.xml}. A test may choose the server's limits (threads, idle timeout).
  */
 final class GatewayServer implements AutoCloseable {
     private final Server server;
+    private final QueuedThreadPool threads;
     private final ServerConnector connector;
     private final String contextPath;
 
     private GatewayServer(Builder builder) throws Exception {
-        server = new Server();
+        threads = new QueuedThreadPool(builder.maxThreads, Math.min(8, builder.maxThreads));
+        threads.setName("gw");
+        server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setUriCompliance(builder.uriCompliance);
-        connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        if (builder.idleTimeoutMs > 0) {
+            http.setIdleTimeout(builder.idleTimeoutMs);
+        }
+        // One acceptor, one selector: the rest of the pool serves requests.
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
+        connector.setAcceptQueueSize(1024);
+        if (builder.idleTimeoutMs > 0) {
+            connector.setIdleTimeout(builder.idleTimeoutMs);
+        }
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler(builder.contextPath);
         contextPath = builder.contextPath;
@@ -42,6 +55,11 @@ final class GatewayServer implements AutoCloseable {
         ErrorPageErrorHandler errorPages = new ErrorPageErrorHandler();
         errorPages.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, "/__gatewar/error");
         context.setErrorHandler(errorPages);
+        for (Filter filter : builder.firstFilters) {
+            FilterHolder holder = new FilterHolder(filter);
+            holder.setAsyncSupported(true);
+            context.addFilter(holder, "/*", EnumSet.of(DispatcherType.REQUEST));
+        }
         FilterHolder json = new FilterHolder(JsonBodyFilter.class);
         json.setName("jsonBody");
         json.setAsyncSupported(true);
@@ -77,6 +95,10 @@ final class GatewayServer implements AutoCloseable {
         return builder().route("serviceA", "/serviceA/*", Map.of("upstream", upstream)).start();
     }
 
+    int maxThreads() {
+        return threads.getMaxThreads();
+    }
+
     int port() {
         return connector.getLocalPort();
     }
@@ -99,6 +121,9 @@ final class GatewayServer implements AutoCloseable {
         private UriCompliance uriCompliance = UriCompliance.DEFAULT;
         private final Map<String, String> filterParams = new LinkedHashMap<>();
         private final List<Filter> laterFilters = new ArrayList<>();
+        private final List<Filter> firstFilters = new ArrayList<>();
+        private int maxThreads = 200;
+        private long idleTimeoutMs;
         private final List<Route> routes = new ArrayList<>();
 
         Builder contextPath(String path) {
@@ -114,6 +139,24 @@ final class GatewayServer implements AutoCloseable {
 
         Builder filterParam(String name, String value) {
             filterParams.put(name, value);
+            return this;
+        }
+
+        /** The server's thread pool: small, parked threads show as a server that stops answering. */
+        Builder maxThreads(int max) {
+            this.maxThreads = max;
+            return this;
+        }
+
+        /** The connector's idle timeout: how long a silent client may stall. */
+        Builder idleTimeoutMs(long ms) {
+            this.idleTimeoutMs = ms;
+            return this;
+        }
+
+        /** A filter mapped before {@link JsonBodyFilter}, for REQUEST dispatches. */
+        Builder firstFilter(Filter filter) {
+            firstFilters.add(filter);
             return this;
         }
 

@@ -129,7 +129,7 @@ class SlowJsonBodyTest {
         List<RawHttp.Connection> clients = new ArrayList<>();
         List<String> bodies = new ArrayList<>();
         List<byte[]> rests = new ArrayList<>();
-        try (ConstrainedGateway gateway = ConstrainedGateway.builder().maxThreads(MAX_THREADS).firstFilter(arrivals)
+        try (GatewayServer gateway = GatewayServer.builder().maxThreads(MAX_THREADS).firstFilter(arrivals)
                      .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url()))
                      .route("serviceB", "/serviceB/*", Map.of("upstream", upstream.url()))
                      .start()) {
@@ -187,7 +187,7 @@ class SlowJsonBodyTest {
     void aStalledJsonBodyIsAnswered408JsonOnceTheBodyIdleTimeoutPasses() throws Exception {
         // Either deadline may answer first: the connector's idle timeout or the filter's own.
         try (LogCapture log = LogCapture.start();
-             ConstrainedGateway gateway = ConstrainedGateway.builder().idleTimeoutMs(1_000)
+             GatewayServer gateway = GatewayServer.builder().idleTimeoutMs(1_000)
                      .filterParam(JsonBodyFilter.BODY_IDLE_TIMEOUT, "1000")
                      .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url())).start()) {
             long start = System.nanoTime();

@@ -27,7 +27,7 @@ class StalledClientTest {
     @Test
     void aRequestHeadWithoutItsBodyIs408AfterTheIdleTimeoutAndTheUpstreamGetsNothingComplete() throws Exception {
         try (LogCapture log = LogCapture.start();
-             ConstrainedGateway gateway = ConstrainedGateway.builder().idleTimeoutMs(TIMEOUT_MS)
+             GatewayServer gateway = GatewayServer.builder().idleTimeoutMs(TIMEOUT_MS)
                      .route("serviceA", "/serviceA/*", Map.of("upstream", upstream.url())).start()) {
             long start = System.nanoTime();
             // The head announces 100 bytes that never come.
@@ -48,7 +48,7 @@ class StalledClientTest {
         ClientAbortClassificationTest.StreamingUpstream streaming = new ClientAbortClassificationTest.StreamingUpstream();
         try (LogCapture log = LogCapture.start();
              RawUpstream streamingUpstream = new RawUpstream(streaming);
-             ConstrainedGateway gateway = ConstrainedGateway.builder().idleTimeoutMs(TIMEOUT_MS)
+             GatewayServer gateway = GatewayServer.builder().idleTimeoutMs(TIMEOUT_MS)
                      .route("serviceA", "/serviceA/*", Map.of("upstream", streamingUpstream.url())).start();
              Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
             socket.getOutputStream().write(RawMessage.get("/serviceA/download").bytes());
