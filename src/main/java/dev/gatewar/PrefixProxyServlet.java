@@ -7,12 +7,16 @@ import dev.gatewar.config.InitParamReader;
 import dev.gatewar.exchange.Exchange;
 import dev.gatewar.exchange.JsonErrorResponse;
 import dev.gatewar.exchange.RequestId;
+import dev.gatewar.pool.PoolSettings;
+import dev.gatewar.pool.UpstreamPool;
 import dev.gatewar.proxy.ConnectionAbort;
 import dev.gatewar.proxy.ExchangeFailures;
 import dev.gatewar.proxy.JettyClientParams;
 import dev.gatewar.proxy.RouteSettings;
 import dev.gatewar.proxy.UpstreamBufferPool;
 import dev.gatewar.proxy.UpstreamTarget;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
@@ -59,10 +63,8 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
 
     /** The upstream request's attribute holding the {@link Exchange}. */
     private static final String EXCHANGE = Exchange.class.getName();
-    /** Largest body sent in one piece when it has all arrived with the request head. */
-    private static final int ARRIVED_BODY_LIMIT = 64 * 1024;
-
     private transient RouteSettings settings;
+    private transient UpstreamPool pool;
     private transient UpstreamTarget target;
     private transient ConnectionAbort abort;
     private transient ExchangeFailures failures;
@@ -73,9 +75,11 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         // init-param names from the settings rendered for it.
         InitParamReader params = new InitParamReader("servlet '" + config.getServletName() + "'", config::getInitParameter);
         RouteSettings parsed = RouteSettings.read(config, params);
-        UpstreamTarget resolvedTarget = UpstreamTarget.of(parsed.upstream(), config, params);
+        UpstreamTarget resolvedTarget = UpstreamTarget.of(parsed.upstreamUrls(), config, params);
         params.throwIfInvalid();
         this.settings = parsed;
+        this.pool = new UpstreamPool(parsed.upstreams().stream().map(RouteSettings.Upstream::weight).toList(),
+                parsed.pool(), System::nanoTime);
         this.target = resolvedTarget;
         this.abort = ConnectionAbort.forContainer(config.getServletContext());
         this.failures = new ExchangeFailures(parsed.route(), abort);
@@ -87,8 +91,48 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         if (abort.isAbortDispatch(request)) {
             throw abort.failure(request);
         }
-        Exchange.of(request).routedTo(settings.route());
+        Exchange exchange = Exchange.of(request);
+        exchange.routedTo(settings.route());
         super.service(request, response);
+        // Counted for the retry budget until the exchange ends, whichever way it ends. The exchange
+        // may have ended already, on another thread: then there is nothing to count.
+        try {
+            if (request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(new ExchangeEnd(exchange));
+                pool.exchangeStarted();
+            }
+        } catch (IllegalStateException endedMeanwhile) {
+            // not counted
+        }
+    }
+
+    /** Tells the pool that an exchange ended. */
+    private final class ExchangeEnd implements AsyncListener {
+        private final Exchange exchange;
+
+        ExchangeEnd(Exchange exchange) {
+            this.exchange = exchange;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            pool.exchangeEnded(exchange.tries() > 1);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // The proxy's async cycle has no timeout; onComplete follows any end.
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // onComplete follows.
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // Not restarted.
+        }
     }
 
     @Override
@@ -102,14 +146,21 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected String rewriteTarget(HttpServletRequest clientRequest) {
+        Exchange exchange = Exchange.of(clientRequest);
         try {
-            String resolved = target.resolve(clientRequest);
-            Exchange.of(clientRequest).beginTry(0);
-            return resolved;
+            exchange.targetPath(target.pathAndQuery(clientRequest));
         } catch (UpstreamTarget.RejectedTargetException e) {
-            Exchange.of(clientRequest).rejected(e.getMessage());
+            exchange.rejected(e.getMessage());
             return null;
         }
+        return beginTry(exchange, pool.choose(0));
+    }
+
+    /** Starts a try on {@code upstream} and returns its URL. */
+    private String beginTry(Exchange exchange, int upstream) {
+        exchange.beginTry(upstream);
+        pool.tryStarted(upstream);
+        return target.url(upstream, exchange.targetPath());
     }
 
     @Override
@@ -136,6 +187,13 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                            Response serverResponse) {
+        Exchange exchange = exchangeOf(serverResponse.getRequest());
+        exchange.responseStarted();
+        if (pool.settings().failOnStatus().contains(serverResponse.getStatus())) {
+            upstreamFailed(exchange);
+        } else {
+            pool.succeeded(exchange.upstream());
+        }
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
         if (hasBodyOfUnknownLength(clientRequest, serverResponse) && "HTTP/1.1".equals(clientRequest.getProtocol())) {
             // Chunked framing even when the connection is to close, so that a body cut short by a
@@ -179,27 +237,41 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         // A body JsonBodyFilter already holds goes out in one piece: reading it back through the
         // async ReadListener machinery would cost more than the whole exchange. A request wrapped
         // again by a later filter may change the stream, so it takes the general path.
-        BufferedBody buffered = Exchange.of(request).bufferedBodyOf(request);
+        Exchange exchange = Exchange.of(request);
+        BufferedBody buffered = exchange.bufferedBodyOf(request);
         if (buffered != null) {
+            exchange.bodySent(buffered.content());
             return new BytesRequestContent(request.getContentType(), buffered.content());
         }
         // Likewise a small body that arrived with the request head: it can be read at once without
-        // blocking. Anything else streams, so that no thread waits on a slow client.
+        // blocking, and held so that a retry can send it again. Anything else streams, so that no
+        // thread waits on a slow client; a streamed body is never sent twice.
         long length = request.getContentLengthLong();
-        if (length > 0 && length <= ARRIVED_BODY_LIMIT) {
+        if (length > 0 && length <= pool.settings().retryBufferBytes()) {
             ServletInputStream input = request.getInputStream();
             if (input.available() >= length) {
-                return new BytesRequestContent(request.getContentType(), input.readNBytes((int) length));
+                byte[] body = input.readNBytes((int) length);
+                exchange.bodySent(body);
+                return new BytesRequestContent(request.getContentType(), body);
             }
         }
+        exchange.bodySent(null);
         return super.proxyRequestContent(request, response, proxyRequest);
     }
 
     @Override
     protected boolean hasContent(HttpServletRequest clientRequest) {
         // A body still arriving is attached in sendProxyRequest, once it has arrived and been judged.
-        PendingBody pending = Exchange.of(clientRequest).pendingBodyOf(clientRequest);
-        return pending == null ? super.hasContent(clientRequest) : pending.verdict() instanceof BodyVerdict.Accepted;
+        Exchange exchange = Exchange.of(clientRequest);
+        PendingBody pending = exchange.pendingBodyOf(clientRequest);
+        if (pending != null) {
+            return pending.verdict() instanceof BodyVerdict.Accepted;
+        }
+        boolean hasContent = super.hasContent(clientRequest);
+        if (!hasContent) {
+            exchange.noBody();
+        }
+        return hasContent;
     }
 
     @Override
@@ -219,7 +291,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         pending.collect(verdict -> {
             watch.stop();
             if (verdict instanceof BodyVerdict.Accepted accepted) {
-                proxyRequest.body(new BytesRequestContent(clientRequest.getContentType(), accepted.request().body().content()));
+                byte[] body = accepted.request().body().content();
+                Exchange.of(clientRequest).bodySent(body);
+                proxyRequest.body(new BytesRequestContent(clientRequest.getContentType(), body));
                 super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
             } else {
                 refuse(clientRequest, proxyResponse, (BodyVerdict.Refused) verdict);
@@ -263,6 +337,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     /** Answers a body the gateway will not forward, and ends the exchange. */
     private void refuse(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, BodyVerdict.Refused refused) {
         Exchange exchange = Exchange.of(clientRequest);
+        pool.tryEnded(exchange.upstream()); // the try that was to carry the body never starts
         if (refused.clientFailure() != null && exchange.clientFailed(refused.clientFailure())) {
             failures.logClientFailure(exchange, refused.clientFailure());
         }
@@ -284,7 +359,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
         // The hooks that end the exchange get the upstream side; a container may have recycled the
         // servlet request by then, so the exchange travels with the upstream request too.
-        return super.newProxyRequest(request, rewrittenTarget).attribute(EXCHANGE, Exchange.of(request));
+        Exchange exchange = Exchange.of(request);
+        return super.newProxyRequest(request, rewrittenTarget).attribute(EXCHANGE, exchange)
+                .onRequestCommit(committed -> exchange.requestWritten());
     }
 
     private static Exchange exchangeOf(Request proxyRequest) {
@@ -338,7 +415,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse) {
-        if (exchangeOf(serverResponse.getRequest()).clientFailure() == null) {
+        Exchange exchange = exchangeOf(serverResponse.getRequest());
+        pool.tryEnded(exchange.upstream());
+        if (exchange.clientFailure() == null) {
             super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
         }
     }
@@ -347,6 +426,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
                                           Response serverResponse, Throwable failure) {
         Exchange exchange = exchangeOf(serverResponse.getRequest());
+        pool.tryEnded(exchange.upstream());
         if (exchange.clientFailure() != null) {
             return; // answered when the client failed
         }
@@ -355,8 +435,59 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
             clientFailed(clientRequest, proxyResponse, exchange, failure, true);
             return;
         }
+        if (!exchange.isResponseStarted()) {
+            upstreamFailed(exchange); // a status in failOnStatus was counted when its head arrived
+        }
+        int next = retryTarget(clientRequest, exchange, failure);
+        if (next >= 0) {
+            failures.logRetry(exchange, next, failure);
+            retry(clientRequest, proxyResponse, exchange, next);
+            return;
+        }
         failures.logUpstreamFailure(exchange, failure);
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    /** Counts a failure against the upstream of the latest try, and says so when it ejects it. */
+    private void upstreamFailed(Exchange exchange) {
+        long ejectedForMs = pool.failed(exchange.upstream());
+        if (ejectedForMs > 0) {
+            failures.logEjection(exchange.upstream(), ejectedForMs, pool.settings().maxFails());
+        }
+    }
+
+    /**
+     * The upstream for one more try, or -1 when none may be made: never once the response started,
+     * never when the body cannot be sent again, never past {@code retries}, {@code retryWithin} or
+     * the route's retry budget, and after the request may have reached the upstream only for a method
+     * that may be resent.
+     */
+    private int retryTarget(HttpServletRequest clientRequest, Exchange exchange, Throwable failure) {
+        PoolSettings policy = pool.settings();
+        if (exchange.isResponseStarted() || exchange.replayableBody() == null || exchange.tries() > policy.retries()
+                || exchange.elapsedMs() >= policy.retryWithinMs()) {
+            return -1;
+        }
+        if (exchange.isRequestWritten() && !policy.mayResend(exchange.method())) {
+            return -1;
+        }
+        int next = pool.choose(exchange.triedUpstreams());
+        if (next < 0 || (exchange.tries() == 1 && !pool.tryStartRetry())) {
+            return -1;
+        }
+        return next;
+    }
+
+    /** Sends the request again, to {@code upstream}, through the same hooks as the first try. */
+    private void retry(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, int upstream) {
+        Request again = newProxyRequest(clientRequest, beginTry(exchange, upstream));
+        copyRequestHeaders(clientRequest, again);
+        addProxyHeaders(clientRequest, again);
+        byte[] body = exchange.replayableBody();
+        if (body.length > 0) {
+            again.body(new BytesRequestContent(clientRequest.getContentType(), body));
+        }
+        sendProxyRequest(clientRequest, proxyResponse, again);
     }
 
     @Override

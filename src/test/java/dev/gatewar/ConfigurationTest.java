@@ -77,9 +77,10 @@ class ConfigurationTest {
     @Test
     void aMisspeltParamNameIsRefusedWithTheKnownNames() {
         assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'responseTimout' is not known; known init-params are "
-                        + "connectTimeout, forwardedHeaders, hostHeader, maxConnectionsPerUpstream, maxRequestHeadersSize, "
-                        + "maxResponseHeadersSize, maxThreads, preserveHost, requestBufferSize, responseBufferSize, "
-                        + "responseTimeout, selectors, upstream, viaHost",
+                        + "balancer, connectTimeout, ejectTime, failOnStatus, failWindow, forwardedHeaders, hostHeader, "
+                        + "maxConnectionsPerUpstream, maxEjectTime, maxFails, maxRequestHeadersSize, maxResponseHeadersSize, "
+                        + "maxThreads, preserveHost, requestBufferSize, responseBufferSize, responseTimeout, retries, "
+                        + "retryBufferBytes, retryMethods, retryWithin, selectors, upstream, viaHost",
                 routeFailure(Map.of("upstream", "http://127.0.0.1:1", "responseTimout", "100")));
     }
 

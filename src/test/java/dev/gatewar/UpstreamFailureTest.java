@@ -73,7 +73,7 @@ class UpstreamFailureTest {
         String[] lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("upstream failure")).toArray(String[]::new);
         assertEquals(1, lines.length, String.join("\n", lines));
         assertTrue(lines[0].contains(":WARN :") && lines[0].matches(".*upstream failure route=serviceA kind=refused method=POST "
-                + "elapsedMs=\\d+ requestId=trace-42$"), lines[0]);
+                + "elapsedMs=\\d+ tries=1 upstreams=0 requestId=trace-42$"), lines[0]);
         assertFalse(captured.toString(StandardCharsets.UTF_8).contains("secret"), "the body is never logged");
     }
 

@@ -19,13 +19,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Exchange {
     private static final String ATTRIBUTE = Exchange.class.getName();
+    private static final byte[] NO_BODY = new byte[0];
 
     private final long startNanos;
     private final String requestId;
     private final String method;
     private String route;
+    private String targetPath;
     private int tries;
     private int upstream = -1;
+    private long triedUpstreams;
+    private volatile boolean requestWritten;
+    private volatile boolean responseStarted;
+    private byte[] replayableBody;
     private ServletRequest bodyCarrier;
     private BufferedBody body;
     private PendingBody pendingBody;
@@ -77,10 +83,21 @@ public final class Exchange {
         this.route = routeName;
     }
 
+    /** The path and query every try asks its upstream for. */
+    public void targetPath(String pathAndQuery) {
+        this.targetPath = pathAndQuery;
+    }
+
+    public String targetPath() {
+        return targetPath;
+    }
+
     /** Counts one more try, to the upstream with index {@code upstreamIndex} of the route. */
     public void beginTry(int upstreamIndex) {
         tries++;
         upstream = upstreamIndex;
+        triedUpstreams |= 1L << upstreamIndex;
+        requestWritten = false;
     }
 
     public int tries() {
@@ -90,6 +107,55 @@ public final class Exchange {
     /** The index of the upstream of the latest try; -1 before the first. */
     public int upstream() {
         return upstream;
+    }
+
+    /** The upstreams tried so far, as bits by index. */
+    public long triedUpstreams() {
+        return triedUpstreams;
+    }
+
+    /** The upstreams tried so far, by index, ascending: {@code 0,2}. */
+    public String triedUpstreamList() {
+        StringBuilder list = new StringBuilder();
+        for (long bits = triedUpstreams; bits != 0; bits &= bits - 1) {
+            list.append(list.isEmpty() ? "" : ",").append(Long.numberOfTrailingZeros(bits));
+        }
+        return list.toString();
+    }
+
+    /** The latest try's request head was written to the upstream: it may have acted on it. */
+    public void requestWritten() {
+        this.requestWritten = true;
+    }
+
+    public boolean isRequestWritten() {
+        return requestWritten;
+    }
+
+    /** The upstream's response head arrived: from now on the response is on its way to the client. */
+    public void responseStarted() {
+        this.responseStarted = true;
+    }
+
+    public boolean isResponseStarted() {
+        return responseStarted;
+    }
+
+    /** The request has no body: a retry sends none either. */
+    public void noBody() {
+        this.replayableBody = NO_BODY;
+    }
+
+    /**
+     * The body as sent upstream, which a retry can send again; null when it was streamed (and so
+     * cannot be sent again). Until this or {@link #noBody} is called, the body counts as streamed.
+     */
+    public void bodySent(byte[] replayable) {
+        this.replayableBody = replayable;
+    }
+
+    public byte[] replayableBody() {
+        return replayableBody;
     }
 
     /** The body was read into memory and is handed on by {@code carrier}, the request passed down the chain. */

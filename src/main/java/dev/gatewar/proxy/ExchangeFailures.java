@@ -65,9 +65,21 @@ public final class ExchangeFailures {
     public void logUpstreamFailure(Exchange exchange, Throwable failure) {
         FailureKind kind = FailureKind.of(failure);
         exchange.upstreamFailed(kind);
-        LOG.warn("upstream failure route={} kind={} method={} elapsedMs={} requestId={}",
-                route, kind.logName(), exchange.method(), exchange.elapsedMs(), exchange.requestId());
+        LOG.warn("upstream failure route={} kind={} method={} elapsedMs={} tries={} upstreams={} requestId={}",
+                route, kind.logName(), exchange.method(), exchange.elapsedMs(), exchange.tries(), exchange.triedUpstreamList(),
+                exchange.requestId());
         LOG.debug("upstream failure detail requestId={}", exchange.requestId(), failure);
+    }
+
+    /** One more try follows a failed one: a DEBUG line, the failure is not the exchange's yet. */
+    public void logRetry(Exchange exchange, int nextUpstream, Throwable failure) {
+        LOG.debug("retrying route={} try={} upstream={} after={} requestId={}",
+                route, exchange.tries() + 1, nextUpstream, FailureKind.of(failure).logName(), exchange.requestId());
+    }
+
+    /** An upstream was taken out of rotation. */
+    public void logEjection(int upstream, long forMs, int failures) {
+        LOG.warn("upstream ejected route={} upstream={} forMs={} failures={}", route, upstream, forMs, failures);
     }
 
     /**

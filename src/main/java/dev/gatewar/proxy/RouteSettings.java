@@ -1,6 +1,8 @@
 package dev.gatewar.proxy;
 
 import dev.gatewar.config.InitParamReader;
+import dev.gatewar.pool.PoolSettings;
+import dev.gatewar.pool.UpstreamPool;
 import jakarta.servlet.ServletConfig;
 
 import java.net.URI;
@@ -20,7 +22,8 @@ import java.util.TreeSet;
  */
 public record RouteSettings(
         String route,
-        URI upstream,
+        List<Upstream> upstreams,
+        PoolSettings pool,
         long connectTimeoutMs,
         long responseTimeoutMs,
         int maxConnectionsPerUpstream,
@@ -72,11 +75,16 @@ public record RouteSettings(
             "timeout", "use '" + RESPONSE_TIMEOUT + "' (how long the upstream may stay silent)",
             "idleTimeout", "use '" + RESPONSE_TIMEOUT + "' (how long the upstream may stay silent)",
             "maxConnections", "use '" + MAX_CONNECTIONS_PER_UPSTREAM + "'",
-            "whiteList", "a gatewar route has one fixed upstream; host lists do not apply",
-            "blackList", "a gatewar route has one fixed upstream; host lists do not apply");
+            "whiteList", "a gatewar route's upstreams are the ones listed in '" + UPSTREAM + "'; host lists do not apply",
+            "blackList", "a gatewar route's upstreams are the ones listed in '" + UPSTREAM + "'; host lists do not apply");
 
+    private static final int MAX_WEIGHT = 100;
     private static final String UPSTREAM_EXPECTED = "an absolute http:// or https:// URL with a host, optionally a base path, "
             + "and no query, fragment or user-info (e.g. http://10.0.0.5:8080/api)";
+
+    /** One upstream of the route: its base URL ({@code scheme://host[:port][/base/path]}, no trailing slash) and weight. */
+    public record Upstream(URI url, int weight) {
+    }
 
     /** Which threads run the route's upstream client. */
     public record ClientThreads(boolean shareContainerPool, int privatePoolSize) {
@@ -88,11 +96,22 @@ public record RouteSettings(
         }
     }
 
+    public RouteSettings {
+        upstreams = List.copyOf(upstreams);
+    }
+
+    /** The upstreams' base URLs, in the route's order. */
+    public List<URI> upstreamUrls() {
+        return upstreams.stream().map(Upstream::url).toList();
+    }
+
     /** Every init-param name the servlet accepts. */
     public static Set<String> knownParams() {
-        return Collections.unmodifiableSet(new TreeSet<>(List.of(UPSTREAM, CONNECT_TIMEOUT, RESPONSE_TIMEOUT,
+        Set<String> known = new TreeSet<>(List.of(UPSTREAM, CONNECT_TIMEOUT, RESPONSE_TIMEOUT,
                 MAX_CONNECTIONS_PER_UPSTREAM, MAX_THREADS, PRESERVE_HOST, FORWARDED_HEADERS, HOST_HEADER, VIA_HOST,
-                REQUEST_BUFFER_SIZE, RESPONSE_BUFFER_SIZE, MAX_REQUEST_HEADERS_SIZE, MAX_RESPONSE_HEADERS_SIZE, SELECTORS)));
+                REQUEST_BUFFER_SIZE, RESPONSE_BUFFER_SIZE, MAX_REQUEST_HEADERS_SIZE, MAX_RESPONSE_HEADERS_SIZE, SELECTORS));
+        known.addAll(PoolSettings.paramNames());
+        return Collections.unmodifiableSet(known);
     }
 
     /** The largest buffer the route's client reads or writes with, in bytes. */
@@ -106,7 +125,8 @@ public record RouteSettings(
      */
     public static RouteSettings read(ServletConfig config, InitParamReader params) {
         params.rejectUnknown(Collections.list(config.getInitParameterNames()), knownParams(), REPLACED_JETTY_PARAMS);
-        URI upstream = parseUpstream(params);
+        List<Upstream> upstreams = parseUpstreams(params);
+        PoolSettings pool = PoolSettings.read(params);
         long connectTimeout = params.positiveLong(CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT_MS, "milliseconds");
         long responseTimeout = params.positiveLong(RESPONSE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT_MS, "milliseconds");
         int maxConnections = params.positiveInt(MAX_CONNECTIONS_PER_UPSTREAM, DEFAULT_MAX_CONNECTIONS_PER_UPSTREAM, "connections");
@@ -126,7 +146,7 @@ public record RouteSettings(
             params.invalid(HOST_HEADER, hostHeader, "no value when '" + PRESERVE_HOST + "' is true (they contradict)");
         }
         String viaHost = params.optionalString(VIA_HOST);
-        return new RouteSettings(config.getServletName(), upstream, connectTimeout, responseTimeout, maxConnections, threads,
+        return new RouteSettings(config.getServletName(), upstreams, pool, connectTimeout, responseTimeout, maxConnections, threads,
                 preserveHost, forwarded, hostHeader, viaHost == null ? DEFAULT_VIA_HOST : viaHost,
                 params.optionalPositiveInt(REQUEST_BUFFER_SIZE, "bytes"),
                 params.positiveInt(RESPONSE_BUFFER_SIZE, DEFAULT_RESPONSE_BUFFER_SIZE, "bytes"),
@@ -135,11 +155,70 @@ public record RouteSettings(
                 params.optionalPositiveInt(SELECTORS, "selector threads"));
     }
 
-    private static URI parseUpstream(InitParamReader params) {
-        String value = params.required(UPSTREAM, UPSTREAM_EXPECTED);
-        if (value == null) {
+    /**
+     * The {@code upstream} list: URLs separated by commas or white space, each optionally followed by
+     * {@code ;weight=N}, all with one base path and none twice.
+     */
+    private static List<Upstream> parseUpstreams(InitParamReader params) {
+        String value = params.raw(UPSTREAM);
+        List<String> entries = value == null ? List.of()
+                : java.util.Arrays.stream(value.split("[,\\s]+")).filter(e -> !e.isEmpty()).toList();
+        if (entries.isEmpty()) {
+            params.problem("init-param '" + UPSTREAM + "' is required: expected " + UPSTREAM_EXPECTED);
+            return List.of();
+        }
+        if (entries.size() > UpstreamPool.MAX_UPSTREAMS) {
+            params.invalid(UPSTREAM, value, "at most " + UpstreamPool.MAX_UPSTREAMS + " URLs");
+            return List.of();
+        }
+        List<Upstream> upstreams = new java.util.ArrayList<>();
+        for (String entry : entries) {
+            Upstream upstream = parseEntry(params, entry);
+            if (upstream == null) {
+                return List.of();
+            }
+            for (Upstream earlier : upstreams) {
+                if (earlier.url().equals(upstream.url())) {
+                    params.problem("init-param '" + UPSTREAM + "' lists '" + upstream.url() + "' twice: expected each upstream once");
+                    return List.of();
+                }
+                if (!earlier.url().getRawPath().equals(upstream.url().getRawPath())) {
+                    params.problem("init-param '" + UPSTREAM + "' has URLs with different base paths ('" + earlier.url().getRawPath()
+                            + "' and '" + upstream.url().getRawPath() + "'): expected one base path for every upstream");
+                    return List.of();
+                }
+            }
+            upstreams.add(upstream);
+        }
+        return upstreams;
+    }
+
+    private static Upstream parseEntry(InitParamReader params, String entry) {
+        int weight = 1;
+        String url = entry;
+        int semicolon = entry.indexOf(";weight=");
+        if (semicolon >= 0) {
+            url = entry.substring(0, semicolon);
+            try {
+                weight = Integer.parseInt(entry.substring(semicolon + ";weight=".length()));
+            } catch (NumberFormatException e) {
+                weight = 0;
+            }
+            if (weight < 1 || weight > MAX_WEIGHT) {
+                params.invalid(UPSTREAM, entry, "a weight from 1 to " + MAX_WEIGHT + " after ';weight=' (e.g. http://10.0.0.5:8080;weight=3)");
+                return null;
+            }
+        }
+        URI parsed = parseUrl(url);
+        if (parsed == null) {
+            params.invalid(UPSTREAM, entry, UPSTREAM_EXPECTED);
             return null;
         }
+        return new Upstream(parsed, weight);
+    }
+
+    /** The URL without a trailing slash, or null when it is not an absolute http(s) URL with a host and nothing more. */
+    private static URI parseUrl(String value) {
         try {
             URI uri = new URI(value);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme();
@@ -158,9 +237,8 @@ public record RouteSettings(
                 return new URI(scheme + "://" + uri.getRawAuthority() + path);
             }
         } catch (URISyntaxException ignored) {
-            // reported below
+            // not a URL: the caller reports it
         }
-        params.invalid(UPSTREAM, value, UPSTREAM_EXPECTED);
         return null;
     }
 }

@@ -22,16 +22,18 @@ import java.util.Map;
  * when a container decodes or strips path parameters from the servlet path.
  */
 public final class UpstreamTarget {
-    private final String base;
-    private final boolean baseHasPath;
+    /** Each upstream's {@code scheme://authority}, in the order of the route's list. */
+    private final List<String> origins;
+    /** The base path every upstream shares, without a trailing slash; empty for none. */
+    private final String basePath;
     private final int contextSegments;
     /** url-pattern to the number of its segments; a route usually has one. */
     private final Map<String, Integer> prefixSegments;
     private final int onlyPrefixSegments;
 
-    private UpstreamTarget(URI upstream, int contextSegments, Map<String, Integer> prefixSegments) {
-        this.base = upstream.toString();
-        this.baseHasPath = !upstream.getRawPath().isEmpty();
+    private UpstreamTarget(List<URI> upstreams, int contextSegments, Map<String, Integer> prefixSegments) {
+        this.origins = upstreams.stream().map(u -> u.getScheme() + "://" + u.getRawAuthority()).toList();
+        this.basePath = upstreams.get(0).getRawPath() == null ? "" : upstreams.get(0).getRawPath();
         this.contextSegments = contextSegments;
         this.prefixSegments = Map.copyOf(prefixSegments);
         this.onlyPrefixSegments = prefixSegments.size() == 1 ? prefixSegments.values().iterator().next() : -1;
@@ -41,7 +43,7 @@ public final class UpstreamTarget {
      * Reads the servlet's url-patterns; each must be {@code /prefix/*} or {@code /*} (or {@code /}).
      * Problems go to {@code params} so they are reported with the init-param problems.
      */
-    public static UpstreamTarget of(URI upstream, ServletConfig config, InitParamReader params) {
+    public static UpstreamTarget of(List<URI> upstreams, ServletConfig config, InitParamReader params) {
         ServletRegistration registration = config.getServletContext().getServletRegistration(config.getServletName());
         Collection<String> patterns = registration == null ? List.of() : registration.getMappings();
         Map<String, Integer> segments = new HashMap<>();
@@ -60,7 +62,7 @@ public final class UpstreamTarget {
             }
         }
         int contextSegments = countSegments(config.getServletContext().getContextPath());
-        return upstream == null ? null : new UpstreamTarget(upstream, contextSegments, segments);
+        return upstreams.isEmpty() ? null : new UpstreamTarget(upstreams, contextSegments, segments);
     }
 
     private static int countSegments(String path) {
@@ -73,8 +75,13 @@ public final class UpstreamTarget {
         return count;
     }
 
-    /** The absolute upstream URL for this request. */
-    public String resolve(HttpServletRequest request) throws RejectedTargetException {
+    /** The upstream URL for this request on the upstream with index {@code upstream}. */
+    public String url(int upstream, String pathAndQuery) {
+        return origins.get(upstream) + pathAndQuery;
+    }
+
+    /** The path and query to ask every upstream for: the base path, the raw rest of the path, the raw query. */
+    public String pathAndQuery(HttpServletRequest request) throws RejectedTargetException {
         String uri = request.getRequestURI();
         if (containsDotSegment(uri)) {
             throw new RejectedTargetException("The request path contains a '.' or '..' segment, which the gateway does not forward.");
@@ -84,9 +91,9 @@ public final class UpstreamTarget {
         if (query != null && !wellFormedPercentEncoding(query)) {
             throw new RejectedTargetException("The query string contains a '%' that is not followed by two hexadecimal digits.");
         }
-        StringBuilder target = new StringBuilder(base.length() + remainder.length() + (query == null ? 1 : query.length() + 2));
-        target.append(base).append(remainder);
-        if (remainder.isEmpty() && !baseHasPath) {
+        StringBuilder target = new StringBuilder(basePath.length() + remainder.length() + (query == null ? 1 : query.length() + 2));
+        target.append(basePath).append(remainder);
+        if (target.isEmpty()) {
             target.append('/');
         }
         if (query != null) {
@@ -94,7 +101,7 @@ public final class UpstreamTarget {
         }
         String result = target.toString();
         try {
-            URI.create(result);
+            URI.create(origins.get(0) + result);
         } catch (IllegalArgumentException e) {
             throw new RejectedTargetException("The request target contains characters that are not allowed in a URI.");
         }
@@ -107,16 +114,19 @@ public final class UpstreamTarget {
      * client is never sent the upstream's address. Other values are returned as they are.
      */
     public String rewriteLocation(HttpServletRequest request, String location) {
-        if (!location.regionMatches(true, 0, base, 0, base.length())) {
-            return location;
+        for (String origin : origins) {
+            int baseLength = origin.length() + basePath.length();
+            if (location.regionMatches(true, 0, origin, 0, origin.length())
+                    && location.regionMatches(origin.length(), basePath, 0, basePath.length())) {
+                String rest = location.substring(baseLength);
+                if (rest.isEmpty() || rest.startsWith("/") || rest.startsWith("?") || rest.startsWith("#")) {
+                    String uri = request.getRequestURI();
+                    String prefix = uri.substring(0, remainderStart(uri, contextSegments + prefixSegmentsOf(request)));
+                    return prefix + (rest.isEmpty() || !rest.startsWith("/") ? "/" + rest : rest);
+                }
+            }
         }
-        String rest = location.substring(base.length());
-        if (!(rest.isEmpty() || rest.startsWith("/") || rest.startsWith("?") || rest.startsWith("#"))) {
-            return location;
-        }
-        String uri = request.getRequestURI();
-        String prefix = uri.substring(0, remainderStart(uri, contextSegments + prefixSegmentsOf(request)));
-        return prefix + (rest.isEmpty() || !rest.startsWith("/") ? "/" + rest : rest);
+        return location;
     }
 
     private int prefixSegmentsOf(HttpServletRequest request) {
