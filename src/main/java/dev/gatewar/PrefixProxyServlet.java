@@ -26,6 +26,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.Connection;
+import org.eclipse.jetty.client.ConnectionPool;
+import org.eclipse.jetty.client.Destination;
+import org.eclipse.jetty.client.Origin;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
@@ -35,6 +39,7 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -453,6 +458,23 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         long ejectedForMs = pool.failed(exchange.upstream());
         if (ejectedForMs > 0) {
             failures.logEjection(exchange.upstream(), ejectedForMs, pool.settings().maxFails());
+            closeIdleConnections(settings.upstreams().get(exchange.upstream()).url());
+        }
+    }
+
+    /** Closes the pooled, idle connections to an upstream taken out of rotation: they may be half dead. */
+    private void closeIdleConnections(URI upstream) {
+        int port = upstream.getPort() >= 0 ? upstream.getPort() : "https".equals(upstream.getScheme()) ? 443 : 80;
+        for (Destination destination : getHttpClient().getDestinations()) {
+            Origin origin = destination.getOrigin();
+            if (origin.getScheme().equalsIgnoreCase(upstream.getScheme()) && origin.getAddress().getPort() == port
+                    && origin.getAddress().getHost().equalsIgnoreCase(upstream.getHost())) {
+                ConnectionPool connections = destination.getConnectionPool();
+                for (Connection idle = connections.acquire(false); idle != null; idle = connections.acquire(false)) {
+                    connections.remove(idle);
+                    idle.close();
+                }
+            }
         }
     }
 
