@@ -7,16 +7,15 @@ import dev.gatewar.config.InitParamReader;
 import dev.gatewar.exchange.Exchange;
 import dev.gatewar.exchange.JsonErrorResponse;
 import dev.gatewar.exchange.RequestId;
-import dev.gatewar.pool.PoolSettings;
+import dev.gatewar.pool.IdleConnections;
 import dev.gatewar.pool.UpstreamPool;
+import dev.gatewar.proxy.BodyIdleWatch;
 import dev.gatewar.proxy.ConnectionAbort;
 import dev.gatewar.proxy.ExchangeFailures;
 import dev.gatewar.proxy.JettyClientParams;
 import dev.gatewar.proxy.RouteSettings;
 import dev.gatewar.proxy.UpstreamBufferPool;
 import dev.gatewar.proxy.UpstreamTarget;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
@@ -26,23 +25,16 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.BytesRequestContent;
-import org.eclipse.jetty.client.Connection;
-import org.eclipse.jetty.client.ConnectionPool;
-import org.eclipse.jetty.client.Destination;
-import org.eclipse.jetty.client.Origin;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One gateway route: forwards every request under its servlet-mapping prefix to its upstream, with
@@ -103,40 +95,11 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         // may have ended already, on another thread: then there is nothing to count.
         try {
             if (request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(new ExchangeEnd(exchange));
+                request.getAsyncContext().addListener(pool.endListener(exchange));
                 pool.exchangeStarted();
             }
         } catch (IllegalStateException endedMeanwhile) {
             // not counted
-        }
-    }
-
-    /** Tells the pool that an exchange ended. */
-    private final class ExchangeEnd implements AsyncListener {
-        private final Exchange exchange;
-
-        ExchangeEnd(Exchange exchange) {
-            this.exchange = exchange;
-        }
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            pool.exchangeEnded(exchange.tries() > 1);
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-            // The proxy's async cycle has no timeout; onComplete follows any end.
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            // onComplete follows.
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            // Not restarted.
         }
     }
 
@@ -292,7 +255,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         }
         // Nothing is sent upstream before the whole body is here and judged (a malformed one never
         // reaches the upstream), and no thread waits for it meanwhile.
-        BodyIdleWatch watch = new BodyIdleWatch(pending);
+        BodyIdleWatch watch = new BodyIdleWatch(pending, getHttpClient().getScheduler());
         pending.collect(verdict -> {
             watch.stop();
             if (verdict instanceof BodyVerdict.Accepted accepted) {
@@ -305,38 +268,6 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
             }
         });
         watch.start();
-    }
-
-    /** Refuses a body still arriving once it has sent nothing for the filter's idle timeout. */
-    private final class BodyIdleWatch implements Runnable {
-        private final PendingBody pending;
-        private volatile Scheduler.Task task;
-
-        BodyIdleWatch(PendingBody pending) {
-            this.pending = pending;
-        }
-
-        void start() {
-            scheduleIn(pending.checkIdle());
-        }
-
-        @Override
-        public void run() {
-            scheduleIn(pending.checkIdle());
-        }
-
-        private void scheduleIn(long delayMs) {
-            if (delayMs > 0) {
-                task = getHttpClient().getScheduler().schedule(this, delayMs, TimeUnit.MILLISECONDS);
-            }
-        }
-
-        void stop() {
-            Scheduler.Task current = task;
-            if (current != null) {
-                current.cancel();
-            }
-        }
     }
 
     /** Answers a body the gateway will not forward, and ends the exchange. */
@@ -443,7 +374,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         if (!exchange.isResponseStarted()) {
             upstreamFailed(exchange); // a status in failOnStatus was counted when its head arrived
         }
-        int next = retryTarget(clientRequest, exchange, failure);
+        int next = pool.retryUpstream(exchange);
         if (next >= 0) {
             failures.logRetry(exchange, next, failure);
             retry(clientRequest, proxyResponse, exchange, next);
@@ -458,46 +389,8 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         long ejectedForMs = pool.failed(exchange.upstream());
         if (ejectedForMs > 0) {
             failures.logEjection(exchange.upstream(), ejectedForMs, pool.settings().maxFails());
-            closeIdleConnections(settings.upstreams().get(exchange.upstream()).url());
+            IdleConnections.close(getHttpClient(), settings.upstreams().get(exchange.upstream()).url());
         }
-    }
-
-    /** Closes the pooled, idle connections to an upstream taken out of rotation: they may be half dead. */
-    private void closeIdleConnections(URI upstream) {
-        int port = upstream.getPort() >= 0 ? upstream.getPort() : "https".equals(upstream.getScheme()) ? 443 : 80;
-        for (Destination destination : getHttpClient().getDestinations()) {
-            Origin origin = destination.getOrigin();
-            if (origin.getScheme().equalsIgnoreCase(upstream.getScheme()) && origin.getAddress().getPort() == port
-                    && origin.getAddress().getHost().equalsIgnoreCase(upstream.getHost())) {
-                ConnectionPool connections = destination.getConnectionPool();
-                for (Connection idle = connections.acquire(false); idle != null; idle = connections.acquire(false)) {
-                    connections.remove(idle);
-                    idle.close();
-                }
-            }
-        }
-    }
-
-    /**
-     * The upstream for one more try, or -1 when none may be made: never once the response started,
-     * never when the body cannot be sent again, never past {@code retries}, {@code retryWithin} or
-     * the route's retry budget, and after the request may have reached the upstream only for a method
-     * that may be resent.
-     */
-    private int retryTarget(HttpServletRequest clientRequest, Exchange exchange, Throwable failure) {
-        PoolSettings policy = pool.settings();
-        if (exchange.isResponseStarted() || exchange.replayableBody() == null || exchange.tries() > policy.retries()
-                || exchange.elapsedMs() >= policy.retryWithinMs()) {
-            return -1;
-        }
-        if (exchange.isRequestWritten() && !policy.mayResend(exchange.method())) {
-            return -1;
-        }
-        int next = pool.choose(exchange.triedUpstreams());
-        if (next < 0 || (exchange.tries() == 1 && !pool.tryStartRetry())) {
-            return -1;
-        }
-        return next;
     }
 
     /** Sends the request again, to {@code upstream}, through the same hooks as the first try. */

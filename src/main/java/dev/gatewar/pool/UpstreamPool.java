@@ -1,5 +1,9 @@
 package dev.gatewar.pool;
 
+import dev.gatewar.exchange.Exchange;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -153,6 +157,52 @@ public final class UpstreamPool {
                 return true;
             }
         }
+    }
+
+    /**
+     * The upstream for one more try of {@code exchange}, or -1 when none may be made: never once the
+     * response head arrived, never when the body cannot be sent again, never past {@code retries},
+     * {@code retryWithin} or the route's retry budget, and after the request may have reached the
+     * upstream only for a method that may be resent.
+     */
+    public int retryUpstream(Exchange exchange) {
+        if (exchange.isResponseStarted() || exchange.replayableBody() == null || exchange.tries() > settings.retries()
+                || exchange.elapsedMs() >= settings.retryWithinMs()) {
+            return -1;
+        }
+        if (exchange.isRequestWritten() && !settings.mayResend(exchange.method())) {
+            return -1;
+        }
+        int next = choose(exchange.triedUpstreams());
+        if (next < 0 || (exchange.tries() == 1 && !tryStartRetry())) {
+            return -1;
+        }
+        return next;
+    }
+
+    /** Counts {@code exchange} as in flight until its async cycle ends, for the retry budget. */
+    public AsyncListener endListener(Exchange exchange) {
+        return new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                exchangeEnded(exchange.tries() > 1);
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                // onComplete follows any end
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                // onComplete follows any end
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                // the proxy's cycle is never restarted
+            }
+        };
     }
 
     public PoolSettings settings() {

@@ -1,0 +1,30 @@
+package dev.gatewar.pool;
+
+import org.eclipse.jetty.client.Connection;
+import org.eclipse.jetty.client.ConnectionPool;
+import org.eclipse.jetty.client.Destination;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Origin;
+
+import java.net.URI;
+
+/** Closes a client's pooled, idle connections to one upstream: after an ejection they may be half dead. */
+public final class IdleConnections {
+    private IdleConnections() {
+    }
+
+    public static void close(HttpClient client, URI upstream) {
+        int port = upstream.getPort() >= 0 ? upstream.getPort() : "https".equals(upstream.getScheme()) ? 443 : 80;
+        for (Destination destination : client.getDestinations()) {
+            Origin origin = destination.getOrigin();
+            if (origin.getScheme().equalsIgnoreCase(upstream.getScheme()) && origin.getAddress().getPort() == port
+                    && origin.getAddress().getHost().equalsIgnoreCase(upstream.getHost())) {
+                ConnectionPool connections = destination.getConnectionPool();
+                for (Connection idle = connections.acquire(false); idle != null; idle = connections.acquire(false)) {
+                    connections.remove(idle);
+                    idle.close();
+                }
+            }
+        }
+    }
+}
