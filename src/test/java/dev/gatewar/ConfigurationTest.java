@@ -13,11 +13,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** A bad init-param fails the start-up with a message naming the servlet, the param and the value. */
 class ConfigurationTest {
-    private static final String UPSTREAM_EXPECTED = "expected an absolute http:// or https:// URL with a host, "
+    static final String UPSTREAM_EXPECTED = "expected an absolute http:// or https:// URL with a host, "
             + "optionally a base path, and no query, fragment or user-info (e.g. http://10.0.0.5:8080/api)";
 
     /** Starts a gateway that must fail, and returns the gatewar message that failed it. */
-    private static String startupFailure(GatewayServer.Builder builder) {
+    static String startupFailure(GatewayServer.Builder builder) {
         Exception failure = assertThrows(Exception.class, () -> builder.start().close());
         Deque<Throwable> pending = new ArrayDeque<>();
         pending.add(failure);

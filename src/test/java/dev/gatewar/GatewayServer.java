@@ -33,6 +33,11 @@ final class GatewayServer implements AutoCloseable {
     private GatewayServer(Builder builder) throws Exception {
         threads = new QueuedThreadPool(builder.maxThreads, Math.min(8, builder.maxThreads));
         threads.setName("gw");
+        if (builder.threadIdleTimeoutMs > 0) {
+            threads.setIdleTimeout((int) builder.threadIdleTimeoutMs);
+            threads.setMaxEvictCount(builder.maxThreads);
+            threads.setReservedThreads(0);
+        }
         server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setUriCompliance(builder.uriCompliance);
@@ -124,6 +129,7 @@ final class GatewayServer implements AutoCloseable {
         private final List<Filter> firstFilters = new ArrayList<>();
         private int maxThreads = 200;
         private long idleTimeoutMs;
+        private long threadIdleTimeoutMs;
         private final List<Route> routes = new ArrayList<>();
 
         Builder contextPath(String path) {
@@ -151,6 +157,16 @@ final class GatewayServer implements AutoCloseable {
         /** The connector's idle timeout: how long a silent client may stall. */
         Builder idleTimeoutMs(long ms) {
             this.idleTimeoutMs = ms;
+            return this;
+        }
+
+        /**
+         * How long an idle thread of the server's pool lives beyond the pool's minimum (all of them
+         * may go at once, and none is held in reserve): a test that counts threads sees the pool
+         * shrink back soon after a load, instead of after Jetty's default minute.
+         */
+        Builder threadIdleTimeoutMs(long ms) {
+            this.threadIdleTimeoutMs = ms;
             return this;
         }
 

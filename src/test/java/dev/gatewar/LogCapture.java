@@ -1,6 +1,7 @@
 package dev.gatewar;
 
 import dev.gatewar.proxy.ExchangeFailures;
+import org.eclipse.jetty.logging.JettyLevel;
 import org.eclipse.jetty.logging.JettyLogger;
 import org.eclipse.jetty.logging.StdErrAppender;
 import org.slf4j.LoggerFactory;
@@ -18,20 +19,43 @@ import java.util.function.Predicate;
  * {@code 2026-01-01 00:00:00.000:WARN :dgp.ExchangeFailures:thread: message}: Jetty abbreviates the
  * logger's package ({@code dg.} for {@code dev.gatewar}, {@code dgp.} for {@code dev.gatewar.proxy}), so
  * a check for "a line from the gateway" matches the prefix {@code :dg}.
+ *
+ * <p>{@link #startWithDebug()} also lowers {@code dev.gatewar.proxy.ExchangeFailures} to DEBUG (its
+ * per-try lines) until the capture is closed. On close, the captured text is echoed, at most
+ * {@value #ECHO_LINES} lines of it: a load test's thousands of lines would bury the build's output.
  */
 final class LogCapture implements AutoCloseable {
+    private static final int ECHO_LINES = 400;
+
     private final StdErrAppender appender;
     private final PrintStream original;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    private final JettyLogger failures;
+    private final JettyLevel originalLevel;
 
-    private LogCapture() {
-        appender = (StdErrAppender) ((JettyLogger) LoggerFactory.getLogger(ExchangeFailures.class)).getAppender();
+    private LogCapture(boolean debug) {
+        failures = (JettyLogger) LoggerFactory.getLogger(ExchangeFailures.class);
+        appender = (StdErrAppender) failures.getAppender();
         original = appender.getStream();
+        originalLevel = failures.getLevel();
         appender.setStream(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        if (debug) {
+            failures.setLevel(JettyLevel.DEBUG);
+        }
     }
 
     static LogCapture start() {
-        return new LogCapture();
+        return new LogCapture(false);
+    }
+
+    /** Captures as {@link #start()} does, with the gateway's failure logger at DEBUG meanwhile. */
+    static LogCapture startWithDebug() {
+        return new LogCapture(true);
+    }
+
+    /** How many captured lines match. */
+    long count(Predicate<String> filter) {
+        return lines().stream().filter(filter).count();
     }
 
     /** Every captured line so far. */
@@ -65,9 +89,15 @@ final class LogCapture implements AutoCloseable {
 
     @Override
     public void close() {
+        failures.setLevel(originalLevel);
         appender.setStream(original);
         // Show what the test captured, as the build would have without the capture (a null stream
         // is the appender's default: System.err).
-        (original != null ? original : System.err).print(captured.toString(StandardCharsets.UTF_8));
+        PrintStream out = original != null ? original : System.err;
+        List<String> lines = lines();
+        lines.stream().limit(ECHO_LINES).forEach(out::println);
+        if (lines.size() > ECHO_LINES) {
+            out.println("[LogCapture: " + (lines.size() - ECHO_LINES) + " more captured lines not shown]");
+        }
     }
 }

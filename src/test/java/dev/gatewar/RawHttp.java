@@ -1,5 +1,6 @@
 package dev.gatewar;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +43,8 @@ final class RawHttp {
         Connection(int port) throws IOException {
             socket = new Socket(InetAddress.getLoopbackAddress(), port);
             socket.setSoTimeout(READ_TIMEOUT_MS);
-            in = socket.getInputStream();
+            // Buffered: a read returns what has arrived, without a system call per byte.
+            in = new BufferedInputStream(socket.getInputStream());
         }
 
         Connection send(byte[] bytes) throws IOException {

@@ -39,6 +39,11 @@ final class RawMessage {
         return new RawMessage("POST " + target + " HTTP/1.1", "gw", body).header("Content-Type", contentType);
     }
 
+    /** A request of any method with a body, e.g. a PUT. */
+    static RawMessage withBody(String method, String target, String contentType, byte[] body) {
+        return new RawMessage(method + " " + target + " HTTP/1.1", "gw", body).header("Content-Type", contentType);
+    }
+
     /** A POST of {@code body} in UTF-8. */
     static RawMessage post(String target, String contentType, String body) {
         return post(target, contentType, body.getBytes(StandardCharsets.UTF_8));

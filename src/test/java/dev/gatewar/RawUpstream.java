@@ -5,10 +5,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +68,32 @@ final class RawUpstream implements AutoCloseable {
     static Behaviour resetsAfterHead() {
         return socket -> {
             RawHttp.readHead(socket.getInputStream());
+            socket.setSoLinger(true, 0);
+            socket.close();
+        };
+    }
+
+    /** As {@link #resetsAfterHead()}, adding each request head to {@code heads} before the reset. */
+    static Behaviour resetsAfterHead(Queue<String> heads) {
+        return socket -> {
+            heads.add(RawHttp.readHead(socket.getInputStream()));
+            socket.setSoLinger(true, 0);
+            socket.close();
+        };
+    }
+
+    /**
+     * Reads the whole request (head and body, sized or chunked), adds it to {@code requests} as the
+     * head followed by the body in UTF-8, then resets the connection (TCP RST, no response): the
+     * request certainly reached the upstream.
+     */
+    static Behaviour resetsAfterBody(Queue<String> requests) {
+        return socket -> {
+            InputStream in = socket.getInputStream();
+            String head = RawHttp.readHead(in);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            RawHttp.readBody(in, head, body, false);
+            requests.add(head + body.toString(StandardCharsets.UTF_8));
             socket.setSoLinger(true, 0);
             socket.close();
         };
@@ -152,6 +182,54 @@ final class RawUpstream implements AutoCloseable {
         serverSocket.close();
         for (Socket socket : sockets) {
             socket.close();
+        }
+    }
+
+    /**
+     * A port where connecting times out: it listens but never accepts, and its accept queue is
+     * filled by connections of its own, so the kernel drops further connection attempts (Linux
+     * drops a SYN to a full accept queue): the gateway's {@code connectTimeout} decides.
+     */
+    static final class FullBacklog implements AutoCloseable {
+        private final ServerSocket serverSocket;
+        private final List<Socket> fillers = new ArrayList<>();
+
+        FullBacklog() throws IOException {
+            serverSocket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            try {
+                while (true) {
+                    if (fillers.size() > 16) {
+                        throw new IllegalStateException("connecting to a full accept queue does not time out here");
+                    }
+                    Socket filler = new Socket();
+                    try {
+                        filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port()), 200);
+                        fillers.add(filler);
+                    } catch (SocketTimeoutException full) {
+                        filler.close();
+                        return;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        int port() {
+            return serverSocket.getLocalPort();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + port();
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (Socket filler : fillers) {
+                filler.close();
+            }
+            serverSocket.close();
         }
     }
 }
