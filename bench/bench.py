@@ -24,6 +24,9 @@ CONTESTANTS = {
 }
 SCENARIOS = {
     "small": "small GET: `/small.json` ({small_bytes} B)",
+    "small-pool": ("3-upstream small GET: `/p/small.json` ({small_bytes} B), round-robin over the backend's ports "
+                   "{pool} (nginx: an `upstream` of three servers; gatewar on Jetty: route `/p`, no "
+                   "`JsonBodyFilter`); *vs direct*: against the direct small GET"),
     "1m": "1 MiB GET: `/1m.bin`",
     "post": "4 KiB JSON POST: `/discard` ({post_bytes} B, `application/json`)",
 }
@@ -113,10 +116,12 @@ def render(results_path, meta_path):
         cells = [r for r in load if r["scenario"] == scenario]
         if not cells:
             continue
-        direct = next((r for r in cells if r["contestant"] == "direct"), None)
+        # the 3-upstream route serves the same file: its baseline is the direct small GET
+        base = [r for r in load if r["scenario"] == ("small" if scenario == "small-pool" else scenario)]
+        direct = next((r for r in base if r["contestant"] == "direct"), None)
         direct_rps = direct and rps(direct)
         out.append("")
-        out.append("**%s, %d connections**" % (title.format(**meta), cells[0]["connections"]))
+        out.append("**%s, %d connections**" % (title.format(**dict({"pool": "?"}, **meta)), cells[0]["connections"]))
         out.append("")
         out.append("| contestant | req/s | vs direct | p50 ms | p99 ms | proxy CPU ms / 1k req "
                    "| backend CPU ms / 1k req | backend conns / 1k req | proxy peak RSS MiB | errors | warm-up s |")
@@ -134,6 +139,8 @@ def render(results_path, meta_path):
                 fmt(per_k(r.get("backend_accepts")), 2),
                 fmt(r["proxy_hwm_kb"] and r["proxy_hwm_kb"] / 1024),
                 errors(w), r.get("warmup_s", "–")))
+        if scenario == "small-pool":
+            out.extend(pool_summary(load))
     paired = [r for r in rows if r["type"] == "paired"]
     if paired:
         out.extend(render_paired(paired))
@@ -158,11 +165,35 @@ def render(results_path, meta_path):
     return "\n".join(out) + "\n"
 
 
+def cpu_per_k(r):
+    n = r["wrk"]["requests"]
+    return None if n == 0 or r["proxy_cpu_ms"] is None else r["proxy_cpu_ms"] * 1000.0 / n
+
+
+def pool_summary(load):
+    """One line under the 3-upstream table: proxy CPU per request, gatewar on Jetty next to nginx, and
+    each against its own 1-upstream small GET (separate cells: the paired small-pool row is the finer
+    measure of what the pool costs gatewar)."""
+    def k(contestant, scenario):
+        r = next((r for r in load if r["contestant"] == contestant and r["scenario"] == scenario), None)
+        return r and cpu_per_k(r)
+    def ratio(x, y):
+        return "%.2f×" % (x / y) if x is not None and y else "–"
+    parts = ["%s %s (1 upstream: %s, %s)" % (CONTESTANTS[c], fmt(k(c, "small-pool"), 1), fmt(k(c, "small"), 1),
+                                             ratio(k(c, "small-pool"), k(c, "small")))
+             for c in ("nginx", "gatewar-jetty")]
+    return ["", "Proxy CPU ms / 1k req with 3 upstreams: %s; gatewar on Jetty / nginx: %s with 3 upstreams, "
+            "%s with 1." % ("; ".join(parts),
+                             ratio(k("gatewar-jetty", "small-pool"), k("nginx", "small-pool")),
+                             ratio(k("gatewar-jetty", "small"), k("nginx", "small")))]
+
+
 # Paired measurements: NAME -> (title, what /A is, what /B is, what the ratio says)
 PAIRED = {
     "small-vs-stock": ("small GET", "gatewar, no filter", "stock `ProxyServlet$Transparent`", "gatewar vs stock"),
     "post-vs-stock": ("4 KiB JSON POST", "gatewar, no filter", "stock `ProxyServlet$Transparent`", "gatewar vs stock"),
     "post-filter": ("4 KiB JSON POST", "with `JsonBodyFilter`", "the same route without it", "filter's cost"),
+    "small-pool": ("small GET", "3 upstreams, round-robin", "the same route with 1", "pool's cost"),
 }
 
 
@@ -180,9 +211,11 @@ def render_paired(records):
     r0 = records[0]
     lines = ["", "**Paired in one JVM** (%s, %d connections, alternating %d s windows in ABBA order after two "
              "unmeasured rounds): its `web.xml` also maps `/n` (gatewar without `JsonBodyFilter`) and `/s` "
-             "(Jetty's stock `ProxyServlet$Transparent`) to the same backend. Proxy CPU ms per 1k requests; "
+             "(Jetty's stock `ProxyServlet$Transparent`) to the same backend%s. Proxy CPU ms per 1k requests; "
              "the figure is the median of the per-pair ratios." % (
-                 CONTESTANTS.get(r0["contestant"], r0["contestant"]), r0["connections"], r0["window_s"]), ""]
+                 CONTESTANTS.get(r0["contestant"], r0["contestant"]), r0["connections"], r0["window_s"],
+                 ", and `/p` (`/n` with three upstreams, round-robin: the backend's three ports)"
+                 if any(r["name"] == "small-pool" for r in records) else ""), ""]
     lines.append("| comparison | scenario | A | B | A per pair | B per pair | A / B per pair | median A / B |")
     lines.append("|---|---|---|---|--:|--:|--:|--:|")
     for r in records:
