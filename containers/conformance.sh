@@ -6,7 +6,8 @@
 #
 # Builds nothing: target/gatewar.war must exist (mvn -B -DskipTests package); GATEWAR_WAR=FILE takes
 # another WAR. The WAR itself is never changed: each container gets a copy whose WEB-INF/web.xml has
-# the suite's routes (conformance_webxml below: /serviceA -> 127.0.0.1:9201, /serviceB -> 9202).
+# the suite's routes (conformance_webxml below: /serviceA -> 127.0.0.1:9201, /serviceB -> 9202) and
+# the check scripts' (/serviceC and /serviceD -> 9203).
 #
 #   Jetty   jetty-base/, WAR at /     BASE=http://127.0.0.1:$JETTY_PORT/serviceA     (JETTY_PORT=8081)
 #   Tomcat  stock conf, WAR at /gw    BASE=http://127.0.0.1:$TOMCAT_PORT/gw/serviceA (TOMCAT_PORT=8082,
@@ -14,9 +15,13 @@
 # CONFORMANCE_CONTAINERS="jetty" (or "tomcat") runs one of them only.
 #
 # Then containers/extra_checks.py (route /serviceC -> its own upstream on 127.0.0.1:9203) checks what the
-# suite does not: event streams, mid-body upstream death, aborted uploads, obs-fold, pipelining.
-# Prints every check prefixed with the container's name, then one summary line per container
-# ("jetty: N passed, N failed, N skipped") and a total ("conformance: N passed, N failed, N skipped").
+# suite does not: event streams, mid-body upstream death, aborted uploads, obs-fold, pipelining. Then
+# containers/hostile_clients.py (/serviceC and /serviceD -> its own upstream on 9203) checks issue 13's
+# hostile clients, also by the container's log and a thread dump of its JVM (jcmd): 250 slow JSON
+# bodies, a stalled one (408), malformed chunked bodies, aborted uploads and downloads.
+# Prints every check prefixed with the container's name, then summary lines per container ("jetty:
+# N passed, N failed, N skipped", "jetty extra checks: N passed, N failed", "jetty hostile clients:
+# ...") and a total ("conformance: N passed, N failed, N skipped").
 # Exits 1 when any check failed or a container or the suite could not be set up, 0 otherwise.
 # Without ../shared/conformance it says so and exits 0.
 set -euo pipefail
@@ -35,18 +40,23 @@ JETTY_PORT="${JETTY_PORT:-8081}"
 TOMCAT_PORT="${TOMCAT_PORT:-8082}"
 TOMCAT_CONTEXT="${TOMCAT_CONTEXT:-/gw}"
 CONTAINERS="${CONFORMANCE_CONTAINERS:-jetty tomcat}"
+# JsonBodyFilter's bodyIdleTimeout in the test routes (default 30000): hostile_clients.py waits it out.
+BODY_IDLE_TIMEOUT=2000
 [ -f "$WAR" ] || die "no WAR at $WAR: build it first (mvn -B -DskipTests package)"
 
 # conformance_webxml: the suite's routes, the same code as webapp/WEB-INF/web.xml with other upstreams:
 #   /serviceA/* -> 9201, the suite's echo backend; /serviceB/* -> 9202, where nothing listens (the
-#   "down" route); /serviceC/* -> 9203, extra_checks.py's scripted upstream. responseTimeout is 15 s,
-#   as the suite expects (its hang check waits at most 65 s).
+#   "down" route); /serviceC/* -> 9203, extra_checks.py's and hostile_clients.py's scripted upstream;
+#   /serviceD/* -> 9203 too, the "other route" hostile_clients.py probes while /serviceC is flooded.
+#   responseTimeout is 15 s, as the suite expects (its hang check waits at most 65 s).
 conformance_webxml() {
   webxml_open "gatewar (conformance routes)"
-  webxml_filter jsonBody dev.gatewar.JsonBodyFilter '/*' maxBodyBytes=1048576 malformedJson=reject
+  webxml_filter jsonBody dev.gatewar.JsonBodyFilter '/*' maxBodyBytes=1048576 malformedJson=reject \
+    bodyIdleTimeout="$BODY_IDLE_TIMEOUT"
   webxml_route serviceA '/serviceA/*' http://127.0.0.1:9201 connectTimeout=5000 responseTimeout=15000
   webxml_route serviceB '/serviceB/*' http://127.0.0.1:9202 connectTimeout=5000 responseTimeout=15000
   webxml_route serviceC '/serviceC/*' http://127.0.0.1:9203 responseTimeout=15000
+  webxml_route serviceD '/serviceD/*' http://127.0.0.1:9203 responseTimeout=15000
   webxml_error_page
   webxml_close
 }
@@ -68,7 +78,23 @@ trap 'exit 130' INT TERM
 TOTAL_PASSED=0; TOTAL_FAILED=0; TOTAL_SKIPPED=0; PROBLEMS=0
 SUMMARIES=()
 
-# run_one NAME: start the container, run the suite against it, stop it.
+# count_checks LABEL OUTPUT STATUS: adds the "N passed, N failed" of a check script's OUTPUT to the
+# totals, with its FAIL lines; a script that printed no such line (it exited STATUS) is a problem.
+count_checks() {
+  local label="$1" output="$2" status="$3" summary passed failed line
+  summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$output" | tail -n 1 || true)"
+  if [ -z "$summary" ]; then
+    SUMMARIES+=("$label: did not run (exit $status; output in $output)")
+    PROBLEMS=$((PROBLEMS + 1))
+    return 0
+  fi
+  read -r passed _ failed _ <<<"${summary//,/}"
+  TOTAL_PASSED=$((TOTAL_PASSED + passed)); TOTAL_FAILED=$((TOTAL_FAILED + failed))
+  SUMMARIES+=("$label: $summary")
+  while IFS= read -r line; do SUMMARIES+=("  $label $line"); done < <(grep -E '^(FAIL |# )' "$output" || true)
+}
+
+# run_one NAME: start the container, run the suite and the check scripts against it, stop it.
 run_one() {
   local name="$1" out="$RUN_DIR/conformance-$1.txt" started=$SECONDS info url status summary
   case "$name" in
@@ -100,20 +126,19 @@ run_one() {
   [ "$name" = tomcat ] && obs_fold=unfold
   timeout 300 python3 "$REPO/containers/extra_checks.py" --gateway "$url" --route serviceC --obs-fold "$obs_fold" \
     >"$extra" 2>&1 </dev/null || extra_status=$?
+  # Issue 13's hostile clients, judged by the container's log and a thread dump of its JVM too
+  # (after extra_checks.py: both run their upstream on 9203).
+  local hostile="$RUN_DIR/hostile-$1.txt" hostile_status=0 container_log
+  container_log="$(sed -n 's/^log=//p' <<<"$info")"
+  timeout 300 python3 "$REPO/containers/hostile_clients.py" --gateway "$url" --route serviceC --other-route serviceD \
+    --container "$name" --log "$container_log" --pid "$PID" --body-idle-timeout "$BODY_IDLE_TIMEOUT" \
+    >"$hostile" 2>&1 </dev/null || hostile_status=$?
   cleanup
   sed "s/^/[$name] /" "$out"
   sed "s/^/[$name extra] /" "$extra"
-  local extra_summary
-  extra_summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$extra" | tail -n 1 || true)"
-  if [ -z "$extra_summary" ]; then
-    SUMMARIES+=("$name extra checks: did not run (exit $extra_status; output in $extra)")
-    PROBLEMS=$((PROBLEMS + 1))
-  else
-    read -r ep _ ef _ <<<"${extra_summary//,/}"
-    TOTAL_PASSED=$((TOTAL_PASSED + ep)); TOTAL_FAILED=$((TOTAL_FAILED + ef))
-    SUMMARIES+=("$name extra checks: $extra_summary")
-    while IFS= read -r line; do SUMMARIES+=("  $name extra $line"); done < <(grep -E '^FAIL ' "$extra" || true)
-  fi
+  sed "s/^/[$name hostile] /" "$hostile"
+  count_checks "$name extra checks" "$extra" "$extra_status"
+  count_checks "$name hostile clients" "$hostile" "$hostile_status"
   summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -n 1 || true)"
   if [ -z "$summary" ]; then
     SUMMARIES+=("$name: the suite did not run (exit $status; output in $out)")

@@ -237,6 +237,69 @@ def upstream_death_mid_body_leaves_incomplete_message(gw, up):
     return not terminated, "client saw %s, %d bytes, last-chunk %s" % (how, len(buf), "PRESENT" if terminated else "absent")
 
 
+def chunked_body_end(body):
+    """Where a chunked message body ends (after its last-chunk and trailer section); -1 when it does not."""
+    pos = 0
+    while True:
+        eol = body.find(b"\r\n", pos)
+        if eol < 0:
+            return -1
+        try:
+            size = int(body[pos:eol].split(b";")[0].strip(), 16)
+        except ValueError:
+            return -1
+        pos = eol + 2
+        if size == 0:
+            end = body.find(b"\r\n\r\n", pos - 2)
+            return -1 if end < 0 else end + 4
+        pos += size + 2
+        if pos > len(body):
+            return -1
+
+
+def truncation_visible(buf, how):
+    """(visible, description) for a response whose upstream died mid-body: can the client tell?
+
+    Visible means chunked without the last-chunk, fewer bytes than a Content-Length, or a reset;
+    never a close-delimited body (no length, not chunked) ended by a clean close.
+    """
+    head, _, body = buf.partition(b"\r\n\r\n")
+    fields = {}
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        fields[name.strip().lower()] = value.strip().lower()
+    status = head[9:12].decode("latin-1", "replace")
+    if "chunked" in fields.get("transfer-encoding", ""):
+        end = chunked_body_end(body)
+        return end < 0, "%s, chunked, last-chunk %s, then %s" % (status, "PRESENT" if end >= 0 else "absent", how)
+    if "content-length" in fields:
+        length = int(fields["content-length"])
+        return len(body) < length, "%s, Content-Length %d, %d body bytes, then %s" % (status, length, len(body), how)
+    if how == "reset":
+        return True, "%s, close-delimited, ended by a reset" % status
+    return False, "%s, close-delimited (no Content-Length, not chunked), %d body bytes, then a clean %s: looks complete" % (
+        status, len(body), how)
+
+
+@check
+def upstream_death_mid_body_with_connection_close_looks_truncated(gw, up):
+    """As above, the client sent Connection: close (HTTP/1.1): the body must still look short.
+
+    Chunked without the last-chunk, short of a Content-Length, or a reset; never a close-delimited
+    body ended by a clean close (issue 13, item 2).
+    """
+    up.client_saw_first.clear()
+    with gw.connect() as s:
+        s.sendall(gw.request("/die-close", "Connection: close\r\n"))
+        buf, ok = read_until(s, b"partial body")
+        if not ok:
+            return False, "partial body never arrived (buffered?): %r" % buf[:300]
+        up.client_saw_first.set()
+        buf, how = read_to_end(s, buf)
+    visible, description = truncation_visible(buf, how)
+    return visible, description
+
+
 def upload_abort(gw, up, framing):
     up.upload_started.clear()
     up.upload_done.clear()
