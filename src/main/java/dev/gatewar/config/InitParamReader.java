@@ -35,15 +35,6 @@ public final class InitParamReader {
         return value == null ? null : value.strip();
     }
 
-    public String required(String name, String expected) {
-        String value = raw(name);
-        if (value == null || value.isEmpty()) {
-            problems.add("init-param '" + name + "' is required: expected " + expected);
-            return null;
-        }
-        return value;
-    }
-
     public String optionalString(String name) {
         String value = raw(name);
         if (value != null && value.isEmpty()) {
