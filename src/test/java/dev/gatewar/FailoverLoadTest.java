@@ -16,7 +16,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -131,15 +130,16 @@ class FailoverLoadTest {
      *   <li>a POST may fail only if it had been sent to the dead upstream (its failure line names
      *   upstream 2 alone, one try, not a refused connect, which is retried for every method): at
      *   most the 16 in flight; none sent after the ejection fails;</li>
-     *   <li>each ejection is logged once: the ejections of upstream 2 take 500, 1000, 2000 ms
-     *   (doubling per consecutive ejection, capped at maxEjectTime); no other upstream is ejected;</li>
+     *   <li>it is ejected, and that is logged once: it is back (restarted) before its ejectTime of
+     *   1 s can be over, so there is one ejection, one line; no other upstream is ejected (should the
+     *   restart take longer than that, each further ejection must double, up to maxEjectTime);</li>
      *   <li>it is tried again once its ejectTime is over, not before.</li>
      * </ul>
      */
     @Test
     void killingOneOfThreeMidRunLosesNoGetAndOnlyPostsAlreadySentToIt() throws Exception {
-        long ejectTimeMs = 500;
-        long maxEjectTimeMs = 2_000;
+        long ejectTimeMs = 1_000;
+        long maxEjectTimeMs = 4_000;
         for (TestUpstream upstream : new TestUpstream[] {a, b, c}) {
             upstream.countOnly();
         }
@@ -152,6 +152,7 @@ class FailoverLoadTest {
             List<LoadClient.Outcome> outcomes;
             long killedAt;
             long ejectionSeenAt;
+            long restartedAt;
             try (LoadClient load = LoadClient.start(gateway.port(), total, concurrency, getsAndJsonPosts("kill"))) {
                 assertTrue(load.awaitCompleted(1_000, 30_000), "the first 1,000 requests were not answered");
                 assertTrue(c.count() > 0, "the third upstream had its share before the kill");
@@ -159,6 +160,7 @@ class FailoverLoadTest {
                 c.kill();
                 ejectionSeenAt = awaitEjection(log, 2, 0, gateway, load);
                 c.restart();
+                restartedAt = System.nanoTime();
                 outcomes = load.await(60_000);
             }
             int probes = getUntilItReceives(gateway, c, "kill");
@@ -186,12 +188,20 @@ class FailoverLoadTest {
             assertEquals(failed.size(), log.count(FailoverLoadTest::isFailureLine),
                     "one failure line per failed request, none for retried ones");
 
-            assertFalse(ejections.isEmpty());
-            long expectedForMs = ejectTimeMs;
             for (long[] ejection : ejections) {
                 assertEquals(2, ejection[0], "only the dead upstream is ejected");
-                assertEquals(expectedForMs, ejection[1], "each ejection logged once, doubling up to maxEjectTime");
-                expectedForMs = Math.min(expectedForMs * 2, maxEjectTimeMs);
+                assertTrue(ejection[2] >= 1, "failures=" + ejection[2]);
+            }
+            if (restartedAt - killedAt < TimeUnit.MILLISECONDS.toNanos(ejectTimeMs)) {
+                // Back before the ejection could end: one ejection, logged once.
+                assertEquals(1, ejections.size(), "one ejection, one line:\n" + log.text());
+                assertEquals(ejectTimeMs, ejections.get(0)[1]);
+            } else {
+                long expectedForMs = ejectTimeMs;
+                for (long[] ejection : ejections) {
+                    assertEquals(expectedForMs, ejection[1], "each ejection logged once, doubling up to maxEjectTime");
+                    expectedForMs = Math.min(expectedForMs * 2, maxEjectTimeMs);
+                }
             }
             assertTrue(backAfterMs >= ejectTimeMs, "tried again " + backAfterMs + " ms after the kill, before its ejectTime");
         }
@@ -199,9 +209,12 @@ class FailoverLoadTest {
 
     /**
      * Two of three upstreams refuse (nothing listens) and are never ejected (maxFails huge): every
-     * request that meets one would be retried, but the retry budget (at most 20 % of the requests in
-     * flight on a retry; 20 % of 40 is 8, above the minimum of 3) keeps the tries per request at 1.2
-     * or fewer on average. Without a budget, retries=1 gives about 1.67.
+     * request that meets one would be retried (retries=2: until it reaches the live one), but the
+     * retry budget keeps the tries per request at 1.2 or fewer on average. Without a budget that is
+     * about 2.0. Concurrency 40, so that the budget's 20 % of the requests in flight (8) is what
+     * limits, not its minimum of 3 (at 16, "fewer than max(3, 3.2)" lets 4 of 16 be on a retry, and
+     * an implementation of the rule to the letter measured 1.22 to 1.24 tries per request; at 40,
+     * 1.14 to 1.17).
      */
     @Test
     void theRetryBudgetKeepsTriesPerRequestAt1Point2WhenTwoOfThreeAreDown() throws Exception {
@@ -211,7 +224,7 @@ class FailoverLoadTest {
         try (LogCapture log = LogCapture.startWithDebug();
              GatewayServer gateway = gateway(GatewayServer.builder(),
                      "upstream", "http://127.0.0.1:" + deadPort() + ", http://127.0.0.1:" + deadPort() + ", " + c.url(),
-                     "retries", "1", "maxFails", "1000000")) {
+                     "retries", "2", "maxFails", "1000000")) {
             List<LoadClient.Outcome> outcomes = LoadClient.run(gateway.port(), total, concurrency, gets("budget"), 60_000);
             long failed = outcomes.stream().filter(o -> !o.ok()).count();
             long retries = retryLines(log);
@@ -306,10 +319,11 @@ class FailoverLoadTest {
     }
 
     /**
-     * Three times: load, the third upstream killed mid-run, back after its ejection, tried again.
+     * Four times: load, the third upstream killed mid-run, back after its ejection, tried again.
      * Afterwards the gateway's threads and the process's open descriptors return to what they were
-     * before (within a few), once idle pooled connections (responseTimeout 1 s) and idle server
-     * threads (0.2 s) have gone: no connection, socket or thread is left behind by a dead upstream.
+     * before (within 2 threads and 6 descriptors: less than one per cycle), once idle pooled
+     * connections (responseTimeout 1 s) and idle server threads (0.2 s) have gone: no connection,
+     * socket or thread is left behind by a dead upstream.
      */
     @Test
     void anUpstreamDyingAndComingBackLeaksNoThreadOrDescriptor() throws Exception {
@@ -325,7 +339,7 @@ class FailoverLoadTest {
             assertTrue(warmUp.stream().allMatch(LoadClient.Outcome::ok), "warm-up failed");
             int[] baseline = settled();
 
-            for (int cycle = 1; cycle <= 3; cycle++) {
+            for (int cycle = 1; cycle <= 4; cycle++) {
                 long ejectionsBefore = ejectionsOf(log, 2);
                 List<LoadClient.Outcome> outcomes;
                 try (LoadClient load = LoadClient.start(gateway.port(), 1_000, concurrency, getsAndJsonPosts("leak" + cycle))) {
@@ -335,18 +349,19 @@ class FailoverLoadTest {
                     c.restart();
                     outcomes = load.await(60_000);
                 }
+                // What fails is the other test's subject; here only that it stays a clean 503, and few.
                 List<LoadClient.Outcome> failed = outcomes.stream().filter(o -> !o.ok()).toList();
-                assertTrue(failed.stream().allMatch(o -> o.method().equals("POST") && o.status() == 503)
-                        && failed.size() <= concurrency, "cycle " + cycle + ": " + failed);
+                assertTrue(failed.stream().allMatch(o -> o.status() == 503) && failed.size() <= concurrency,
+                        "cycle " + cycle + ": " + failed);
                 getUntilItReceives(gateway, c, "leak" + cycle);
             }
 
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             int threads = gatewayThreads();
             int fds = openFileDescriptors();
-            while (threads > baseline[0] + 4 || fds > baseline[1] + 8) {
+            while (threads > baseline[0] + 2 || fds > baseline[1] + 6) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("after 3 deaths and returns: " + threads + " threads (baseline " + baseline[0]
+                    throw new AssertionError("after 4 deaths and returns: " + threads + " threads (baseline " + baseline[0]
                             + "), " + fds + " open descriptors (baseline " + baseline[1] + ")\n" + threadNames());
                 }
                 Thread.sleep(100);
