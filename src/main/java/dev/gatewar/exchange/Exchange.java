@@ -29,6 +29,7 @@ public final class Exchange {
     private int tries;
     private int upstream = -1;
     private long triedUpstreams;
+    private volatile boolean holdsRetrySlot;
     private volatile boolean requestWritten;
     private volatile boolean responseStarted;
     private byte[] replayableBody;
@@ -112,6 +113,15 @@ public final class Exchange {
     /** The upstreams tried so far, as bits by index. */
     public long triedUpstreams() {
         return triedUpstreams;
+    }
+
+    /** The exchange took a place in its route's retry budget, which it keeps until it ends. */
+    public void tookRetrySlot() {
+        this.holdsRetrySlot = true;
+    }
+
+    public boolean holdsRetrySlot() {
+        return holdsRetrySlot;
     }
 
     /** The upstreams tried so far, by index, ascending: {@code 0,2}. */

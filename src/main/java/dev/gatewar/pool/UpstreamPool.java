@@ -133,10 +133,10 @@ public final class UpstreamPool {
         active.incrementAndGet();
     }
 
-    /** A request of the route ended; {@code retried} when it had taken a retry. */
-    public void exchangeEnded(boolean retried) {
+    /** A request of the route ended; {@code heldRetrySlot} when it had a place in the retry budget. */
+    public void exchangeEnded(boolean heldRetrySlot) {
         active.decrementAndGet();
-        if (retried) {
+        if (heldRetrySlot) {
             retrying.decrementAndGet();
         }
     }
@@ -174,10 +174,30 @@ public final class UpstreamPool {
             return -1;
         }
         int next = choose(exchange.triedUpstreams());
-        if (next < 0 || (exchange.tries() == 1 && !tryStartRetry())) {
+        if (next < 0) {
             return -1;
         }
+        if (!exchange.holdsRetrySlot() && !reroutedAroundEjection(exchange)) {
+            if (!tryStartRetry()) {
+                return -1;
+            }
+            exchange.tookRetrySlot();
+        }
         return next;
+    }
+
+    /**
+     * A request that never reached an upstream now out of rotation is re-routed, not retried: a
+     * moment later it would have gone to a healthy upstream in the first place, so it is not held to
+     * the retry budget (which keeps retries from multiplying the load on the upstreams that live).
+     */
+    private boolean reroutedAroundEjection(Exchange exchange) {
+        if (exchange.isRequestWritten()) {
+            return false;
+        }
+        synchronized (this) {
+            return members.get(exchange.upstream()).isEjectedAt(nanoClock.getAsLong());
+        }
     }
 
     /** Counts {@code exchange} as in flight until its async cycle ends, for the retry budget. */
@@ -185,7 +205,7 @@ public final class UpstreamPool {
         return new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
-                exchangeEnded(exchange.tries() > 1);
+                exchangeEnded(exchange.holdsRetrySlot());
             }
 
             @Override
