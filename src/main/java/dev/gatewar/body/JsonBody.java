@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
 
 /**
  * A well-formed JSON body and its tree. The tree is built only when a filter first asks for it. The
@@ -37,6 +40,13 @@ public final class JsonBody implements BufferedBody {
     /** @param original bytes that {@link JsonSyntax#check} accepted */
     public JsonBody(byte[] original) {
         this.original = original;
+    }
+
+    /** {@code names} with the tree attribute added: it is listed before it is built. */
+    static Enumeration<String> withTreeListed(Enumeration<String> names) {
+        List<String> listed = Collections.list(names);
+        listed.add(TREE_ATTRIBUTE);
+        return Collections.enumeration(listed);
     }
 
     /** The tree of the client's bytes, built anew on each call. */

@@ -2,9 +2,7 @@ package dev.gatewar.body;
 
 import jakarta.servlet.http.HttpServletRequest;
 
-import java.util.Collections;
 import java.util.Enumeration;
-import java.util.List;
 
 /**
  * A request with a {@link JsonBody}: the tree is the attribute {@link JsonBody#TREE_ATTRIBUTE},
@@ -36,9 +34,7 @@ public final class JsonBodyRequest extends BufferedBodyRequest {
         if (treeSettled) {
             return super.getAttributeNames();
         }
-        List<String> names = Collections.list(super.getAttributeNames());
-        names.add(JsonBody.TREE_ATTRIBUTE);
-        return Collections.enumeration(names);
+        return JsonBody.withTreeListed(super.getAttributeNames());
     }
 
     @Override

@@ -6,9 +6,7 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.util.Collections;
 import java.util.Enumeration;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,9 +63,7 @@ public final class PendingBodyRequest extends HttpServletRequestWrapper {
             return super.getAttributeNames();
         }
         // Listed before the body arrives, as for a body that arrived with the head.
-        List<String> names = Collections.list(super.getAttributeNames());
-        names.add(JsonBody.TREE_ATTRIBUTE);
-        return Collections.enumeration(names);
+        return JsonBody.withTreeListed(super.getAttributeNames());
     }
 
     @Override

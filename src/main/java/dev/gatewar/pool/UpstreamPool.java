@@ -44,10 +44,6 @@ public final class UpstreamPool {
         this.nanoClock = nanoClock;
     }
 
-    public int size() {
-        return members.size();
-    }
-
     /**
      * The upstream for the next try: by the balancer among those not yet tried ({@code triedMask}'s
      * bits) and not ejected; when every untried one is ejected, the one whose ejection ends first
