@@ -10,6 +10,7 @@ import dev.gatewar.body.PendingBodyRequest;
 import dev.gatewar.config.InitParamReader;
 import dev.gatewar.exchange.Exchange;
 import dev.gatewar.exchange.JsonErrorResponse;
+import dev.gatewar.observe.GatewayObserver;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
@@ -69,6 +70,7 @@ public class JsonBodyFilter extends HttpFilter {
     public static final Set<String> KNOWN_PARAMS = Set.of(MAX_BODY_BYTES, MALFORMED_JSON, BODY_IDLE_TIMEOUT);
 
     private transient BufferingPolicy policy;
+    private transient GatewayObserver observer;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -79,7 +81,17 @@ public class JsonBodyFilter extends HttpFilter {
         long idleTimeout = params.positiveLong(BODY_IDLE_TIMEOUT, DEFAULT_BODY_IDLE_TIMEOUT_MS, "milliseconds");
         params.throwIfInvalid();
         this.policy = new BufferingPolicy(max, malformed.equals(MALFORMED_REJECT), idleTimeout);
+        this.observer = GatewayObserver.open(config.getServletContext());
         super.init(config);
+    }
+
+    @Override
+    public void destroy() {
+        if (observer != null) {
+            observer.close();
+            observer = null;
+        }
+        super.destroy();
     }
 
     @Override
@@ -101,7 +113,9 @@ public class JsonBodyFilter extends HttpFilter {
             // It has all arrived with the head: read now, without waiting.
             BodyVerdict verdict;
             try {
-                verdict = policy.judge(request, kind, in.readNBytes((int) length));
+                byte[] body = in.readNBytes((int) length);
+                exchange.received(body.length);
+                verdict = policy.judge(request, kind, body);
             } catch (IOException e) {
                 verdict = BodyVerdict.Refused.forClientFailure(e);
             }
@@ -124,9 +138,18 @@ public class JsonBodyFilter extends HttpFilter {
         return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
     }
 
-    private static void refuse(HttpServletRequest request, HttpServletResponse response, BodyVerdict.Refused refused)
+    /** Answers a body the gateway will not forward; the exchange ends here, before any route. */
+    private void refuse(HttpServletRequest request, HttpServletResponse response, BodyVerdict.Refused refused)
             throws IOException {
-        JsonErrorResponse.send(response, refused.status(), refused.message(), Exchange.of(request).requestId(),
-                refused.closeConnection());
+        Exchange exchange = Exchange.of(request);
+        exchange.bodyRefused(refused);
+        if (refused.clientFailure() != null) {
+            exchange.clientFailed(refused.clientFailure());
+        }
+        try {
+            JsonErrorResponse.send(response, refused.status(), refused.message(), exchange, refused.closeConnection());
+        } finally {
+            observer.recorder().ended(exchange, response);
+        }
     }
 }

@@ -2,6 +2,8 @@ package dev.gatewar;
 
 import dev.gatewar.exchange.Exchange;
 import dev.gatewar.exchange.JsonErrorResponse;
+import dev.gatewar.observe.GatewayObserver;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,6 +21,21 @@ public class JsonErrorPageServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final String TOMCAT_BAD_REQUEST = "org.apache.coyote.BadRequestException";
 
+    private transient GatewayObserver observer;
+
+    @Override
+    public void init() throws ServletException {
+        this.observer = GatewayObserver.open(getServletContext());
+    }
+
+    @Override
+    public void destroy() {
+        if (observer != null) {
+            observer.close();
+            observer = null;
+        }
+    }
+
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (response.isCommitted()) {
@@ -28,10 +45,15 @@ public class JsonErrorPageServlet extends HttpServlet {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = clientFaultStatus(request.getAttribute(RequestDispatcher.ERROR_EXCEPTION),
                 code instanceof Integer value ? value : HttpServletResponse.SC_NOT_FOUND);
+        Exchange exchange = Exchange.of(request);
         try {
-            JsonErrorResponse.send(response, status, messageFor(status), Exchange.of(request).requestId(), status >= 500);
+            JsonErrorResponse.send(response, status, messageFor(status), exchange, status >= 500);
         } catch (IOException clientGone) {
             // The client went away (Tomcat error-dispatches a failed read): there is no one to tell.
+        } finally {
+            if (!exchange.isEndWatched()) {
+                observer.recorder().ended(exchange, response); // no route took it: the container's own error
+            }
         }
     }
 

@@ -7,6 +7,12 @@ import dev.gatewar.config.InitParamReader;
 import dev.gatewar.exchange.Exchange;
 import dev.gatewar.exchange.JsonErrorResponse;
 import dev.gatewar.exchange.RequestId;
+import dev.gatewar.observe.ExchangeRecorder;
+import dev.gatewar.observe.GatewayMetrics;
+import dev.gatewar.observe.ObservationSettings;
+import dev.gatewar.observe.RouteMeters;
+import dev.gatewar.observe.TraceParent;
+import dev.gatewar.exchange.FailureKind;
 import dev.gatewar.pool.IdleConnections;
 import dev.gatewar.pool.UpstreamPool;
 import dev.gatewar.proxy.BodyIdleWatch;
@@ -15,6 +21,7 @@ import dev.gatewar.proxy.ExchangeFailures;
 import dev.gatewar.proxy.JettyClientParams;
 import dev.gatewar.proxy.RouteSettings;
 import dev.gatewar.proxy.UpstreamBufferPool;
+import dev.gatewar.proxy.UpstreamConnectionCounts;
 import dev.gatewar.proxy.UpstreamTarget;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
@@ -65,6 +72,10 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     private transient UpstreamTarget target;
     private transient ConnectionAbort abort;
     private transient ExchangeFailures failures;
+    private transient ObservationSettings observation;
+    private transient GatewayMetrics metrics;
+    private transient RouteMeters meters;
+    private transient ExchangeRecorder recorder;
 
     @Override
     public void init(ServletConfig config) throws ServletException {
@@ -73,7 +84,12 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         InitParamReader params = new InitParamReader("servlet '" + config.getServletName() + "'", config::getInitParameter);
         RouteSettings parsed = RouteSettings.read(config, params);
         UpstreamTarget resolvedTarget = UpstreamTarget.of(parsed.upstreamUrls(), config, params);
+        InitParamReader contextParams = ObservationSettings.contextParams(config.getServletContext());
+        ObservationSettings contextDefaults = ObservationSettings.forContext(contextParams);
+        contextParams.throwIfInvalid();
+        ObservationSettings observed = ObservationSettings.forRoute(contextDefaults, params);
         params.throwIfInvalid();
+        this.observation = observed;
         this.settings = parsed;
         this.pool = new UpstreamPool(parsed.upstreams().stream().map(RouteSettings.Upstream::weight).toList(),
                 parsed.pool(), System::nanoTime);
@@ -81,6 +97,22 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         this.abort = ConnectionAbort.forContainer(config.getServletContext());
         this.failures = new ExchangeFailures(parsed.route(), abort);
         super.init(new JettyClientParams(config, parsed));
+        if (observed.metrics()) {
+            this.metrics = GatewayMetrics.acquire(config.getServletContext());
+            this.meters = new RouteMeters(metrics.registry(), parsed.route(), parsed.upstreams().size(),
+                    new UpstreamConnectionCounts(getHttpClient(), parsed.upstreamUrls()));
+        }
+        this.recorder = new ExchangeRecorder(parsed.route(), observed, meters, parsed.upstreamUrls());
+    }
+
+    @Override
+    public void destroy() {
+        if (metrics != null) {
+            metrics.remove(meters.meters());
+            metrics.release(getServletContext());
+            metrics = null;
+        }
+        super.destroy();
     }
 
     @Override
@@ -90,16 +122,13 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         }
         Exchange exchange = Exchange.of(request);
         exchange.routedTo(settings.route());
-        super.service(request, response);
-        // Counted for the retry budget until the exchange ends, whichever way it ends. The exchange
-        // may have ended already, on another thread: then there is nothing to count.
+        recorder.started(exchange);
         try {
-            if (request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(pool.endListener(exchange));
-                pool.exchangeStarted();
+            super.service(request, response);
+        } finally {
+            if (!exchange.isEndWatched()) {
+                recorder.ended(exchange, response); // answered without going async: a refused path
             }
-        } catch (IllegalStateException endedMeanwhile) {
-            // not counted
         }
     }
 
@@ -124,6 +153,21 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         return beginTry(exchange, pool.choose(0));
     }
 
+    /**
+     * Jetty's service() calls hasContent() right after startAsync(), on the dispatching thread: the
+     * one point where the async cycle is known to run and cannot have ended yet. From here on the
+     * exchange counts for the retry budget, and is reported, when the cycle completes.
+     */
+    private void watchTheEnd(HttpServletRequest request, Exchange exchange) {
+        if (exchange.isEndWatched()) {
+            return;
+        }
+        exchange.endWatched();
+        request.getAsyncContext().addListener(pool.endListener(exchange));
+        request.getAsyncContext().addListener(recorder.endListener(exchange));
+        pool.exchangeStarted();
+    }
+
     /** Starts a try on {@code upstream} and returns its URL. */
     private String beginTry(Exchange exchange, int upstream) {
         exchange.beginTry(upstream);
@@ -137,7 +181,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         String reason = exchange.rejection();
         try {
             JsonErrorResponse.send(proxyResponse, HttpServletResponse.SC_BAD_REQUEST,
-                    reason != null ? reason : "The request target cannot be forwarded.", exchange.requestId(), false);
+                    reason != null ? reason : "The request target cannot be forwarded.", exchange, false);
         } catch (IOException e) {
             // The client is gone; there is no one left to tell.
             _log.debug("could not send a 400 response", e);
@@ -148,7 +192,18 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         addViaHeader(clientRequest, proxyRequest);
         settings.forwardedHeaders().apply(clientRequest, proxyRequest);
-        String requestId = Exchange.of(clientRequest).requestId();
+        Exchange exchange = Exchange.of(clientRequest);
+        String requestId = exchange.requestId();
+        if (observation.startTrace() && exchange.traceId() == null) {
+            exchange.traceStarted(TraceParent.start()); // no valid trace context came in
+        }
+        String started = exchange.startedTraceParent();
+        if (started != null) {
+            // The started trace replaces an invalid traceparent, and a tracestate that belonged to none.
+            proxyRequest.headers(headers -> headers.put(RequestId.HEADER, requestId).put(TraceParent.HEADER, started)
+                    .remove(TraceParent.STATE_HEADER));
+            return;
+        }
         proxyRequest.headers(headers -> headers.put(RequestId.HEADER, requestId));
     }
 
@@ -219,6 +274,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
             ServletInputStream input = request.getInputStream();
             if (input.available() >= length) {
                 byte[] body = input.readNBytes((int) length);
+                exchange.received(body.length);
                 exchange.bodySent(body);
                 return new BytesRequestContent(request.getContentType(), body);
             }
@@ -229,8 +285,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected boolean hasContent(HttpServletRequest clientRequest) {
-        // A body still arriving is attached in sendProxyRequest, once it has arrived and been judged.
         Exchange exchange = Exchange.of(clientRequest);
+        watchTheEnd(clientRequest, exchange);
+        // A body still arriving is attached in sendProxyRequest, once it has arrived and been judged.
         PendingBody pending = exchange.pendingBodyOf(clientRequest);
         if (pending != null) {
             return pending.verdict() instanceof BodyVerdict.Accepted;
@@ -278,7 +335,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
             failures.logClientFailure(exchange, refused.clientFailure());
         }
         try {
-            JsonErrorResponse.send(proxyResponse, refused.status(), refused.message(), exchange.requestId(), refused.closeConnection());
+            JsonErrorResponse.send(proxyResponse, refused.status(), refused.message(), exchange, refused.closeConnection());
         } catch (IOException | RuntimeException e) {
             _log.debug("could not send the refusal requestId={}", exchange.requestId(), e);
         } finally {
@@ -310,6 +367,13 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         Exchange exchange = Exchange.of(request);
         exchange.readingClientBody(true);
         return new StreamReader(request, response, proxyRequest, content) {
+            @Override
+            protected void onRequestContent(HttpServletRequest clientRequest, Request upstreamRequest, AsyncRequestContent body,
+                                            byte[] buffer, int offset, int length, Callback callback) {
+                exchange.received(length);
+                super.onRequestContent(clientRequest, upstreamRequest, body, buffer, offset, length, callback);
+            }
+
             @Override
             public void onAllDataRead() {
                 exchange.readingClientBody(false);
@@ -353,6 +417,10 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
                                           Response serverResponse) {
         Exchange exchange = exchangeOf(serverResponse.getRequest());
         pool.tryEnded(exchange.upstream());
+        long tryNanos = exchange.tryEnded();
+        if (meters != null) {
+            meters.tryEnded(exchange.upstream(), serverResponse.getStatus(), null, exchange.clientFailure() != null, tryNanos);
+        }
         if (exchange.clientFailure() == null) {
             super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
         }
@@ -363,13 +431,20 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
                                           Response serverResponse, Throwable failure) {
         Exchange exchange = exchangeOf(serverResponse.getRequest());
         pool.tryEnded(exchange.upstream());
+        long tryNanos = exchange.tryEnded();
+        int status = exchange.isResponseStarted() ? serverResponse.getStatus() : 0;
         if (exchange.clientFailure() != null) {
+            tryEndedByClient(exchange, status, tryNanos);
             return; // answered when the client failed
         }
         if (exchange.waitingForClient() && ExchangeFailures.isTimeout(failure)) {
             // The upstream connection went idle because the client did not send or did not read.
+            tryEndedByClient(exchange, status, tryNanos);
             clientFailed(clientRequest, proxyResponse, exchange, failure, true);
             return;
+        }
+        if (meters != null) {
+            meters.tryEnded(exchange.upstream(), status, FailureKind.of(failure), false, tryNanos);
         }
         if (!exchange.isResponseStarted()) {
             upstreamFailed(exchange); // a status in failOnStatus was counted when its head arrived
@@ -377,6 +452,9 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         int next = pool.retryUpstream(exchange);
         if (next >= 0) {
             failures.logRetry(exchange, next, failure);
+            if (meters != null) {
+                meters.retried(next);
+            }
             retry(clientRequest, proxyResponse, exchange, next);
             return;
         }
@@ -384,11 +462,20 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
     }
 
+    private void tryEndedByClient(Exchange exchange, int status, long tryNanos) {
+        if (meters != null) {
+            meters.tryEnded(exchange.upstream(), status, null, true, tryNanos);
+        }
+    }
+
     /** Counts a failure against the upstream of the latest try, and says so when it ejects it. */
     private void upstreamFailed(Exchange exchange) {
         long ejectedForMs = pool.failed(exchange.upstream());
         if (ejectedForMs > 0) {
             failures.logEjection(exchange.upstream(), ejectedForMs, pool.settings().maxFails());
+            if (meters != null) {
+                meters.ejected(exchange.upstream());
+            }
             IdleConnections.close(getHttpClient(), settings.upstreams().get(exchange.upstream()).url());
         }
     }
@@ -450,6 +537,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         @Override
         protected void data(byte[] bytes, int offset, int length, Callback callback) {
             exchange.writingToClient(true);
+            exchange.sent(length);
             super.data(bytes, offset, length, callback);
             if (remaining > 0) {
                 remaining = Math.max(0, remaining - length);

@@ -40,6 +40,23 @@ class ConfigurationTest {
     }
 
     @Test
+    void badObservabilityValuesNameTheComponentTheParamAndTheValue() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'accessLog' has the invalid value 'yes': "
+                + "expected true or false", routeFailure(Map.of("upstream", "http://127.0.0.1:1", "accessLog", "yes")));
+        assertEquals("gatewar: web application '/' is misconfigured: context-param 'gatewar.metrics' has the invalid value 'on': "
+                + "expected true or false", startupFailure(GatewayServer.builder().contextParam("gatewar.metrics", "on")
+                .route("serviceA", "/serviceA/*", Map.of("upstream", "http://127.0.0.1:1"))));
+        assertEquals("gatewar: servlet 'metrics' is misconfigured: init-param 'allowFrom' has the invalid value '127.0.0.1, 10.0.0.300/8': "
+                + "expected IP addresses or CIDR ranges separated by commas (e.g. 127.0.0.1, 10.0.0.0/8, ::1): "
+                + "'10.0.0.300/8' is not an IP address or CIDR range", startupFailure(GatewayServer.builder()
+                .servlet("metrics", MetricsServlet.class, "/metrics", Map.of("allowFrom", "127.0.0.1, 10.0.0.300/8"))));
+        assertEquals("gatewar: servlet 'metrics' is misconfigured: init-param 'allowFrom' has the invalid value 'metrics.example': "
+                + "expected IP addresses or CIDR ranges separated by commas (e.g. 127.0.0.1, 10.0.0.0/8, ::1): "
+                + "'metrics.example' is not an IP address or CIDR range", startupFailure(GatewayServer.builder()
+                .servlet("metrics", MetricsServlet.class, "/metrics", Map.of("allowFrom", "metrics.example"))));
+    }
+
+    @Test
     void aMissingUpstreamNamesTheServletAndTheParam() {
         assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'upstream' is required: " + UPSTREAM_EXPECTED,
                 routeFailure(Map.of()));
@@ -77,10 +94,11 @@ class ConfigurationTest {
     @Test
     void aMisspeltParamNameIsRefusedWithTheKnownNames() {
         assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'responseTimout' is not known; known init-params are "
-                        + "balancer, connectTimeout, ejectTime, failOnStatus, failWindow, forwardedHeaders, hostHeader, "
-                        + "maxConnectionsPerUpstream, maxEjectTime, maxFails, maxRequestHeadersSize, maxResponseHeadersSize, "
-                        + "maxThreads, preserveHost, requestBufferSize, responseBufferSize, responseTimeout, retries, "
-                        + "retryBufferBytes, retryMethods, retryWithin, selectors, upstream, viaHost",
+                        + "accessLog, accessLogQuery, accessLogUpstreamUrl, balancer, connectTimeout, ejectTime, failOnStatus, "
+                        + "failWindow, forwardedHeaders, hostHeader, maxConnectionsPerUpstream, maxEjectTime, maxFails, "
+                        + "maxRequestHeadersSize, maxResponseHeadersSize, maxThreads, metrics, preserveHost, requestBufferSize, "
+                        + "responseBufferSize, responseTimeout, retries, retryBufferBytes, retryMethods, retryWithin, selectors, "
+                        + "startTrace, upstream, viaHost",
                 routeFailure(Map.of("upstream", "http://127.0.0.1:1", "responseTimout", "100")));
     }
 

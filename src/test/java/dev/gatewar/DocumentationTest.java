@@ -1,5 +1,6 @@
 package dev.gatewar;
 
+import dev.gatewar.observe.ObservationSettings;
 import dev.gatewar.proxy.RouteSettings;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,19 @@ class DocumentationTest {
         assertEquals(RouteSettings.DEFAULT_FORWARDED_HEADERS.paramValue(), rows.get(RouteSettings.FORWARDED_HEADERS));
         assertEquals(RouteSettings.DEFAULT_VIA_HOST, rows.get(RouteSettings.VIA_HOST));
         assertEquals(Integer.toString(RouteSettings.DEFAULT_RESPONSE_BUFFER_SIZE), rows.get(RouteSettings.RESPONSE_BUFFER_SIZE));
+        assertEquals(Boolean.toString(ObservationSettings.DEFAULT_ACCESS_LOG), rows.get(ObservationSettings.ACCESS_LOG));
+        assertEquals(Boolean.toString(ObservationSettings.DEFAULT_ACCESS_LOG_QUERY), rows.get(ObservationSettings.ACCESS_LOG_QUERY));
+        assertEquals(Boolean.toString(ObservationSettings.DEFAULT_ACCESS_LOG_UPSTREAM_URL),
+                rows.get(ObservationSettings.ACCESS_LOG_UPSTREAM_URL));
+        assertEquals(Boolean.toString(ObservationSettings.DEFAULT_METRICS), rows.get(ObservationSettings.METRICS));
+        assertEquals(Boolean.toString(ObservationSettings.DEFAULT_START_TRACE), rows.get(ObservationSettings.START_TRACE));
+    }
+
+    @Test
+    void theMetricsAndContextTablesListTheCodesParamsAndDefaults() throws Exception {
+        assertEquals(Map.of(MetricsServlet.ALLOW_FROM, MetricsServlet.DEFAULT_ALLOW_FROM), table("MetricsServlet init-params"));
+        assertEquals(Map.of(ObservationSettings.CONTEXT_ACCESS_LOG, Boolean.toString(ObservationSettings.DEFAULT_ACCESS_LOG),
+                ObservationSettings.CONTEXT_METRICS, Boolean.toString(ObservationSettings.DEFAULT_METRICS)), table("Context-params"));
     }
 
     @Test
@@ -65,6 +79,9 @@ class DocumentationTest {
         String webXml = Files.readString(Path.of("webapp/WEB-INF/web.xml"));
         Set<String> all = new TreeSet<>(RouteSettings.knownParams());
         all.addAll(JsonBodyFilter.KNOWN_PARAMS);
+        all.addAll(MetricsServlet.KNOWN_PARAMS);
+        all.add(ObservationSettings.CONTEXT_ACCESS_LOG);
+        all.add(ObservationSettings.CONTEXT_METRICS);
         for (String param : all) {
             assertTrue(webXml.contains(param), "web.xml does not mention " + param);
         }
@@ -81,8 +98,10 @@ class DocumentationTest {
         String webXml = Files.readString(Path.of("webapp/WEB-INF/web.xml"));
         Map<String, String> readme = new TreeMap<>(table("PrefixProxyServlet init-params"));
         readme.putAll(table("JsonBodyFilter init-params"));
+        readme.putAll(table("MetricsServlet init-params"));
+        readme.putAll(table("Context-params"));
         Map<String, String> rows = new TreeMap<>();
-        for (Matcher row = Pattern.compile("(?m)^[ \\t]+(\\w+)[ \\t]+\\[([^\\]\n]+)\\]").matcher(webXml); row.find(); ) {
+        for (Matcher row = Pattern.compile("(?m)^[ \\t]+([\\w.]+)[ \\t]+\\[([^\\]\n]+)\\]").matcher(webXml); row.find(); ) {
             assertNull(rows.put(row.group(1), row.group(2)), "web.xml has two rows for " + row.group(1));
         }
         assertEquals(readme, rows, "web.xml's 'name [default]' rows against README's tables");

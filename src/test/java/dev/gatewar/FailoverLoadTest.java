@@ -175,7 +175,8 @@ class FailoverLoadTest {
                             + "back after %d ms%n", total, probes, failed.size(), failedGets.size(), failedPosts.size(),
                     total + probes + retries, ejections.size(), backAfterMs);
 
-            assertTrue(failedGets.isEmpty(), "no GET may fail: " + failedGets);
+            assertTrue(failedGets.isEmpty(), () -> "no GET may fail: " + failedGets + "; their lines: "
+                    + log.lines(l -> failedGets.stream().anyMatch(g -> l.endsWith("requestId=" + g.requestId()))));
             assertTrue(failedPosts.size() <= concurrency, "at most the POSTs in flight at the kill may fail: " + failedPosts);
             for (LoadClient.Outcome post : failedPosts) {
                 assertEquals(503, post.status(), post.toString());

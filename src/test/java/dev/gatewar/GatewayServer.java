@@ -55,6 +55,7 @@ final class GatewayServer implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler(builder.contextPath);
         contextPath = builder.contextPath;
         context.getServletHandler().setDecodeAmbiguousURIs(builder.uriCompliance != UriCompliance.DEFAULT);
+        builder.contextParams.forEach(context::setInitParameter);
         ServletHolder errors = new ServletHolder("errors", JsonErrorPageServlet.class);
         context.addServlet(errors, "/__gatewar/error");
         ErrorPageErrorHandler errorPages = new ErrorPageErrorHandler();
@@ -81,6 +82,12 @@ final class GatewayServer implements AutoCloseable {
             holder.setInitOrder(1);
             holder.setAsyncSupported(true);
             context.addServlet(holder, route.pattern);
+        }
+        for (Servlet servlet : builder.servlets) {
+            ServletHolder holder = new ServletHolder(servlet.name, servlet.type);
+            holder.setInitParameters(servlet.params);
+            holder.setInitOrder(1);
+            context.addServlet(holder, servlet.pattern);
         }
         server.setHandler(context);
         try {
@@ -121,6 +128,9 @@ final class GatewayServer implements AutoCloseable {
     private record Route(String name, String pattern, Map<String, String> params) {
     }
 
+    private record Servlet(String name, Class<? extends jakarta.servlet.Servlet> type, String pattern, Map<String, String> params) {
+    }
+
     static final class Builder {
         private String contextPath = "/";
         private UriCompliance uriCompliance = UriCompliance.DEFAULT;
@@ -131,6 +141,19 @@ final class GatewayServer implements AutoCloseable {
         private long idleTimeoutMs;
         private long threadIdleTimeoutMs;
         private final List<Route> routes = new ArrayList<>();
+        private final List<Servlet> servlets = new ArrayList<>();
+        private final Map<String, String> contextParams = new LinkedHashMap<>();
+
+        Builder contextParam(String name, String value) {
+            contextParams.put(name, value);
+            return this;
+        }
+
+        /** Another servlet of the gateway's (the metrics), loaded at start-up. */
+        Builder servlet(String name, Class<? extends jakarta.servlet.Servlet> type, String pattern, Map<String, String> params) {
+            servlets.add(new Servlet(name, type, pattern, params));
+            return this;
+        }
 
         Builder contextPath(String path) {
             this.contextPath = path;

@@ -58,9 +58,38 @@ final class LogCapture implements AutoCloseable {
         return lines().stream().filter(filter).count();
     }
 
-    /** Every captured line so far. */
-    synchronized List<String> lines() {
+    /** Every captured line so far but the access log's (a test asks for those with {@link #accessLines()}). */
+    List<String> lines() {
+        return allLines().stream().filter(l -> !isAccessLine(l)).toList();
+    }
+
+    /** The access-log lines captured so far: what follows the logger's prefix, {@code time=...}. */
+    List<String> accessLines() {
+        return allLines().stream().filter(LogCapture::isAccessLine).map(l -> l.substring(l.indexOf(" time=") + 1)).toList();
+    }
+
+    /**
+     * Waits, at most {@code timeoutMs}, until {@code count} access lines were captured: the line is
+     * written when the exchange ends, which may be just after the client read the response.
+     */
+    boolean awaitAccessLines(int count, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (accessLines().size() < count) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
+    private synchronized List<String> allLines() {
         return captured.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
+    /** Jetty abbreviates the logger name gatewar.access to g.access. */
+    private static boolean isAccessLine(String line) {
+        return line.contains(":g.access:") && line.contains(" time=");
     }
 
     String text() {
@@ -94,7 +123,7 @@ final class LogCapture implements AutoCloseable {
         // Show what the test captured, as the build would have without the capture (a null stream
         // is the appender's default: System.err).
         PrintStream out = original != null ? original : System.err;
-        List<String> lines = lines();
+        List<String> lines = allLines();
         lines.stream().limit(ECHO_LINES).forEach(out::println);
         if (lines.size() > ECHO_LINES) {
             out.println("[LogCapture: " + (lines.size() - ECHO_LINES) + " more captured lines not shown]");

@@ -41,7 +41,13 @@ final class RawHttp {
         private final StringBuilder received = new StringBuilder();
 
         Connection(int port) throws IOException {
-            socket = new Socket(InetAddress.getLoopbackAddress(), port);
+            this(port, null);
+        }
+
+        /** A connection from {@code localAddress} (any 127.x.y.z is this machine), or from the default when null. */
+        Connection(int port, InetAddress localAddress) throws IOException {
+            socket = localAddress == null ? new Socket(InetAddress.getLoopbackAddress(), port)
+                    : new Socket(InetAddress.getLoopbackAddress(), port, localAddress, 0);
             socket.setSoTimeout(READ_TIMEOUT_MS);
             // Buffered: a read returns what has arrived, without a system call per byte.
             in = new BufferedInputStream(socket.getInputStream());
@@ -112,6 +118,13 @@ final class RawHttp {
 
     static Reply exchange(int port, RawMessage request) throws IOException {
         return exchange(port, request.bytes());
+    }
+
+    /** As {@link #exchange(int, RawMessage)}, from the client address {@code localAddress}. */
+    static Reply exchangeFrom(InetAddress localAddress, int port, RawMessage request) throws IOException {
+        try (Connection connection = new Connection(port, localAddress)) {
+            return connection.send(request).readReply();
+        }
     }
 
     /** Reads one response: its head, then its body as framed (chunked, sized, or up to the close). */

@@ -1,5 +1,6 @@
 package dev.gatewar;
 
+import dev.gatewar.exchange.Exchange;
 import dev.gatewar.exchange.JsonErrorResponse;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ServletOutputStream;
@@ -239,8 +240,11 @@ class SlowJsonBodyTest {
                             return defaultValue(method.getReturnType());
                     }
                 });
+        HttpServletRequest request = (HttpServletRequest) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{HttpServletRequest.class}, (proxy, method, args) -> defaultValue(method.getReturnType()));
+        Exchange exchange = Exchange.of(request);
         assertDoesNotThrow(() -> JsonErrorResponse.send(committed, HttpServletResponse.SC_BAD_REQUEST,
-                "The request body could not be read.", "req-1", true), () -> "calls made: " + calls);
+                "The request body could not be read.", exchange, true), () -> "calls made: " + calls);
     }
 
     private static Object defaultValue(Class<?> type) {

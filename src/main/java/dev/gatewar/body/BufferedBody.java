@@ -11,4 +11,9 @@ public interface BufferedBody {
 
     /** The length of what {@link #content()} returns (or would return now): the Content-Length to send. */
     int length();
+
+    /** True when a filter changed the body, so the upstream receives other bytes than the client sent. */
+    default boolean replaced() {
+        return false;
+    }
 }

@@ -83,6 +83,11 @@ public final class JsonBody implements BufferedBody {
     }
 
     @Override
+    public boolean replaced() {
+        return sent != null ? sent != original : replacement != null;
+    }
+
+    @Override
     public int length() {
         return sent != null ? sent.length : replacement != null ? replacement.length : original.length;
     }

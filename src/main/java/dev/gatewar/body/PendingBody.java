@@ -51,6 +51,11 @@ public final class PendingBody implements ReadListener {
         return verdict.get();
     }
 
+    /** Body bytes read from the client so far. */
+    public int bytesRead() {
+        return size;
+    }
+
     /** Reads the rest of the body on this thread, waiting for it, and returns the verdict. */
     public BodyVerdict awaitVerdict() {
         BodyVerdict decided = verdict.get();

@@ -17,6 +17,7 @@ import java.util.function.Function;
  */
 public final class InitParamReader {
     private final String component;
+    private final String paramNoun;
     private final Function<String, String> source;
     private final List<String> problems = new ArrayList<>();
 
@@ -25,6 +26,12 @@ public final class InitParamReader {
      * @param source    the container's init-param lookup
      */
     public InitParamReader(String component, Function<String, String> source) {
+        this(component, "init-param", source);
+    }
+
+    /** @param paramNoun what the messages call a param: {@code init-param}, {@code context-param} */
+    public InitParamReader(String component, String paramNoun, Function<String, String> source) {
+        this.paramNoun = paramNoun;
         this.component = component;
         this.source = source;
     }
@@ -112,7 +119,7 @@ public final class InitParamReader {
     }
 
     public void invalid(String name, String value, String expected) {
-        problems.add("init-param '" + name + "' has the invalid value '" + value + "': expected " + expected);
+        problems.add(paramNoun + " '" + name + "' has the invalid value '" + value + "': expected " + expected);
     }
 
     /**

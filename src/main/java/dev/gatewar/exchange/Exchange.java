@@ -3,10 +3,14 @@ package dev.gatewar.exchange;
 import dev.gatewar.body.BodyVerdict;
 import dev.gatewar.body.BufferedBody;
 import dev.gatewar.body.PendingBody;
+import dev.gatewar.observe.TraceParent;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Everything the gateway knows about one request, under one request attribute: when it started, its
@@ -20,10 +24,25 @@ import java.util.concurrent.TimeUnit;
 public final class Exchange {
     private static final String ATTRIBUTE = Exchange.class.getName();
     private static final byte[] NO_BODY = new byte[0];
+    /** Servlet 6.1's RequestDispatcher.ERROR_QUERY_STRING; a 6.0 container may not set it. */
+    private static final String ERROR_QUERY_STRING = "jakarta.servlet.error.query_string";
 
     private final long startNanos;
+    private final long startMillis;
     private final String requestId;
     private final String method;
+    private final String path;
+    private final String query;
+    private String traceId;
+    private String startedTraceParent;
+    private long receivedBytes;
+    private long sentBytes;
+    private long firstTryNanos;
+    private long tryStartNanos;
+    private long lastTryEndNanos;
+    private BodyVerdict.Refused refusedBody;
+    private boolean endWatched;
+    private final AtomicBoolean ended = new AtomicBoolean();
     private String route;
     private String targetPath;
     private int tries;
@@ -43,10 +62,19 @@ public final class Exchange {
     private volatile boolean writingToClient;
     private boolean aborting;
 
-    private Exchange(long startNanos, String requestId, String method) {
-        this.startNanos = startNanos;
-        this.requestId = requestId;
-        this.method = method;
+    private Exchange(HttpServletRequest request) {
+        this.startNanos = System.nanoTime();
+        this.startMillis = System.currentTimeMillis();
+        this.requestId = RequestId.from(request == null ? null : request.getHeader(RequestId.HEADER));
+        this.method = request == null ? "" : request.getMethod();
+        // Begun by the error page, the exchange is about the request that failed, not the error dispatch.
+        boolean errorDispatch = request != null && request.getDispatcherType() == DispatcherType.ERROR
+                && request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String;
+        this.path = request == null ? "" : errorDispatch ? (String) request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI)
+                : request.getRequestURI();
+        this.query = request == null ? null : errorDispatch ? (String) request.getAttribute(ERROR_QUERY_STRING)
+                : request.getQueryString();
+        this.traceId = request == null ? null : TraceParent.traceId(request.getHeader(TraceParent.HEADER));
     }
 
     /** The request's exchange, begun on first use. */
@@ -55,9 +83,7 @@ public final class Exchange {
         if (existing instanceof Exchange exchange) {
             return exchange;
         }
-        HttpServletRequest http = request instanceof HttpServletRequest h ? h : null;
-        Exchange exchange = new Exchange(System.nanoTime(), RequestId.from(http == null ? null : http.getHeader(RequestId.HEADER)),
-                http == null ? "" : http.getMethod());
+        Exchange exchange = new Exchange(request instanceof HttpServletRequest http ? http : null);
         request.setAttribute(ATTRIBUTE, exchange);
         return exchange;
     }
@@ -73,6 +99,59 @@ public final class Exchange {
 
     public long elapsedMs() {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** Wall-clock time the request arrived, for the access log. */
+    public long startMillis() {
+        return startMillis;
+    }
+
+    /** The request's path as the client sent it, without the query. */
+    public String path() {
+        return path;
+    }
+
+    /** The query as the client sent it; null when there was none. */
+    public String query() {
+        return query;
+    }
+
+    /** The trace id of the request's valid {@code traceparent}, or of the trace the gateway started; null when none. */
+    public String traceId() {
+        return traceId;
+    }
+
+    /** The gateway started a trace for the request: every try sends {@code traceParent}. */
+    public void traceStarted(String traceParent) {
+        this.startedTraceParent = traceParent;
+        this.traceId = TraceParent.traceId(traceParent);
+    }
+
+    /** The {@code traceparent} the gateway started; null when it started none. */
+    public String startedTraceParent() {
+        return startedTraceParent;
+    }
+
+    /** Body bytes read from the client. */
+    public void received(long bytes) {
+        receivedBytes += bytes;
+    }
+
+    public long receivedBytes() {
+        return receivedBytes + (pendingBody != null ? pendingBody.bytesRead() : 0);
+    }
+
+    /** Body bytes written to the client. */
+    public void sent(long bytes) {
+        sentBytes += bytes;
+    }
+
+    public long sentBytes() {
+        return sentBytes;
     }
 
     /** The route (servlet name) serving the request; null until a route took it. */
@@ -95,10 +174,25 @@ public final class Exchange {
 
     /** Counts one more try, to the upstream with index {@code upstreamIndex} of the route. */
     public void beginTry(int upstreamIndex) {
+        tryStartNanos = System.nanoTime();
+        if (tries == 0) {
+            firstTryNanos = tryStartNanos;
+        }
         tries++;
         upstream = upstreamIndex;
         triedUpstreams |= 1L << upstreamIndex;
         requestWritten = false;
+    }
+
+    /** The latest try ended; returns how long it took, in nanoseconds. */
+    public long tryEnded() {
+        lastTryEndNanos = System.nanoTime();
+        return lastTryEndNanos - tryStartNanos;
+    }
+
+    /** From the start of the first try to the end of the last one; -1 when no try ended. */
+    public long upstreamNanos() {
+        return tries == 0 || lastTryEndNanos == 0 ? -1 : lastTryEndNanos - firstTryNanos;
     }
 
     public int tries() {
@@ -199,6 +293,41 @@ public final class Exchange {
     /** The body still to be read (or already judged) for {@code request}, when it is the request that carries it. */
     public PendingBody pendingBodyOf(ServletRequest request) {
         return request == bodyCarrier ? pendingBody : null;
+    }
+
+    /** The body was judged and refused before it went down the chain. */
+    public void bodyRefused(BodyVerdict.Refused refused) {
+        this.refusedBody = refused;
+    }
+
+    /** Why a body the gateway reads into memory was refused; null when it was not (or not yet judged). */
+    public BodyVerdict.Refused bodyRefusal() {
+        if (refusedBody != null) {
+            return refusedBody;
+        }
+        return pendingBody != null && pendingBody.verdict() instanceof BodyVerdict.Refused refused ? refused : null;
+    }
+
+    /** The buffered body as handed on, if any (to tell whether a filter replaced it). */
+    public BufferedBody bufferedBody() {
+        if (body != null) {
+            return body;
+        }
+        return pendingBody != null && pendingBody.verdict() instanceof BodyVerdict.Accepted accepted ? accepted.request().body() : null;
+    }
+
+    /** Something will report the end of the exchange when its async cycle completes. */
+    public void endWatched() {
+        this.endWatched = true;
+    }
+
+    public boolean isEndWatched() {
+        return endWatched;
+    }
+
+    /** @return true the first time only: the exchange is reported once, by whoever ends it */
+    public boolean end() {
+        return ended.compareAndSet(false, true);
     }
 
     /** The gateway refuses to forward the request; {@code reason} is safe to show the client. */

@@ -12,19 +12,26 @@ import javax.net.ssl.SSLException;
 
 /** Why an upstream call failed, as far as the client and the log need to know. */
 public enum FailureKind {
-    REFUSED("refused", "the service refused the connection"),
-    UNKNOWN_HOST("unknown-host", "the service's address could not be resolved"),
-    TIMEOUT("timeout", "the service did not answer in time"),
-    TLS("tls", "the secure connection to the service could not be established"),
-    RESET("reset", "the service closed the connection before it answered"),
-    OTHER("io", "the service could not be reached");
+    REFUSED("refused", "refused", "the service refused the connection"),
+    UNKNOWN_HOST("unknown-host", "dns", "the service's address could not be resolved"),
+    TIMEOUT("timeout", "timeout", "the service did not answer in time"),
+    TLS("tls", "tls", "the secure connection to the service could not be established"),
+    RESET("reset", "reset", "the service closed the connection before it answered"),
+    OTHER("io", "other", "the service could not be reached");
 
     private final String logName;
+    private final String errorType;
     private final String reason;
 
-    FailureKind(String logName, String reason) {
+    FailureKind(String logName, String errorType, String reason) {
         this.logName = logName;
+        this.errorType = errorType;
         this.reason = reason;
+    }
+
+    /** The metrics' {@code error.type} label. */
+    public String errorType() {
+        return errorType;
     }
 
     public String logName() {

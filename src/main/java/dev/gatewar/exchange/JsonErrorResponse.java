@@ -26,11 +26,18 @@ public final class JsonErrorResponse {
      *
      * @param closeConnection true when the request body was not read, so the connection cannot be reused
      */
-    public static void send(HttpServletResponse response, int status, String message, String requestId, boolean closeConnection)
+    public static void send(HttpServletResponse response, int status, String message, Exchange exchange, boolean closeConnection)
             throws IOException {
+        send(response, status, message, exchange, closeConnection, null);
+    }
+
+    /** As {@link #send(HttpServletResponse, int, String, Exchange, boolean)}, with an {@code Allow} header (for 405). */
+    public static void send(HttpServletResponse response, int status, String message, Exchange exchange, boolean closeConnection,
+                            String allow) throws IOException {
         if (response.isCommitted()) {
             return;
         }
+        String requestId = exchange.requestId();
         byte[] body = body(message, requestId);
         response.reset();
         response.setStatus(status);
@@ -42,6 +49,10 @@ public final class JsonErrorResponse {
         if (closeConnection) {
             response.setHeader("Connection", "close");
         }
+        if (allow != null) {
+            response.setHeader("Allow", allow);
+        }
+        exchange.sent(body.length);
         response.getOutputStream().write(body);
         response.flushBuffer();
     }

@@ -14,11 +14,8 @@ public final class IdleConnections {
     }
 
     public static void close(HttpClient client, URI upstream) {
-        int port = upstream.getPort() >= 0 ? upstream.getPort() : "https".equals(upstream.getScheme()) ? 443 : 80;
         for (Destination destination : client.getDestinations()) {
-            Origin origin = destination.getOrigin();
-            if (origin.getScheme().equalsIgnoreCase(upstream.getScheme()) && origin.getAddress().getPort() == port
-                    && origin.getAddress().getHost().equalsIgnoreCase(upstream.getHost())) {
+            if (isTo(destination, upstream)) {
                 ConnectionPool connections = destination.getConnectionPool();
                 for (Connection idle = connections.acquire(false); idle != null; idle = connections.acquire(false)) {
                     connections.remove(idle);
@@ -26,5 +23,13 @@ public final class IdleConnections {
                 }
             }
         }
+    }
+
+    /** True when the client's {@code destination} is the one it uses for {@code upstream}. */
+    public static boolean isTo(Destination destination, URI upstream) {
+        int port = upstream.getPort() >= 0 ? upstream.getPort() : "https".equals(upstream.getScheme()) ? 443 : 80;
+        Origin origin = destination.getOrigin();
+        return origin.getScheme().equalsIgnoreCase(upstream.getScheme()) && origin.getAddress().getPort() == port
+                && origin.getAddress().getHost().equalsIgnoreCase(upstream.getHost());
     }
 }

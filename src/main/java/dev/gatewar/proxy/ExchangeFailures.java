@@ -65,9 +65,10 @@ public final class ExchangeFailures {
     public void logUpstreamFailure(Exchange exchange, Throwable failure) {
         FailureKind kind = FailureKind.of(failure);
         exchange.upstreamFailed(kind);
-        LOG.warn("upstream failure route={} kind={} method={} elapsedMs={} tries={} upstreams={} requestId={}",
+        // The trace id, when the request has one, comes last, after the request id that every line has.
+        LOG.warn("upstream failure route={} kind={} method={} elapsedMs={} tries={} upstreams={} requestId={}{}",
                 route, kind.logName(), exchange.method(), exchange.elapsedMs(), exchange.tries(), exchange.triedUpstreamList(),
-                exchange.requestId());
+                exchange.requestId(), exchange.traceId() == null ? "" : " traceId=" + exchange.traceId());
         LOG.debug("upstream failure detail requestId={}", exchange.requestId(), failure);
     }
 
@@ -94,7 +95,7 @@ public final class ExchangeFailures {
         try {
             if (!response.isCommitted()) {
                 int status = clientFailureStatus(failure);
-                JsonErrorResponse.send(response, status, clientMessage(status), exchange.requestId(), true);
+                JsonErrorResponse.send(response, status, clientMessage(status), exchange, true);
             } else if (cutIfCommitted) {
                 complete = abort.abort(request, response);
             }
@@ -118,7 +119,7 @@ public final class ExchangeFailures {
             } else {
                 FailureKind kind = exchange.upstreamFailure();
                 String message = kind != null ? kind.message(route) : FailureKind.OTHER.message(route);
-                JsonErrorResponse.send(response, status, message, exchange.requestId(), true);
+                JsonErrorResponse.send(response, status, message, exchange, true);
             }
         } catch (IOException | RuntimeException e) {
             // The client is gone or the container refused; nothing more can be told to anyone.

@@ -1,6 +1,7 @@
 package dev.gatewar.proxy;
 
 import dev.gatewar.config.InitParamReader;
+import dev.gatewar.observe.ObservationSettings;
 import dev.gatewar.pool.PoolSettings;
 import dev.gatewar.pool.UpstreamPool;
 import jakarta.servlet.ServletConfig;
@@ -111,6 +112,7 @@ public record RouteSettings(
                 MAX_CONNECTIONS_PER_UPSTREAM, MAX_THREADS, PRESERVE_HOST, FORWARDED_HEADERS, HOST_HEADER, VIA_HOST,
                 REQUEST_BUFFER_SIZE, RESPONSE_BUFFER_SIZE, MAX_REQUEST_HEADERS_SIZE, MAX_RESPONSE_HEADERS_SIZE, SELECTORS));
         known.addAll(PoolSettings.paramNames());
+        known.addAll(ObservationSettings.routeParamNames());
         return Collections.unmodifiableSet(known);
     }
 
