@@ -284,6 +284,12 @@ class ContainerLog:
     # Jetty abbreviates dev.gatewar.proxy.ExchangeFailures to dgp.ExchangeFailures (dev.gatewar.X: dg.X).
     JETTY = re.compile(r":(?P<level>[A-Z]+) :dg[a-z]?\.\w+:[^:]*: (?P<message>.*)$")
     TOMCAT = re.compile(r"\s(?P<level>[A-Z]+) \[[^\]]*\] dev\.gatewar\.[\w.$]+ (?P<message>.*)$")
+    # The access log (logger gatewar.access, one line per request: "time=... requestId=ID route=...
+    # outcome=client_abort ..."): it names every request id too, but it is not one of the gateway's
+    # verdicts these checks judge. Where it shares the container's log (Jetty: ":INFO :g.access:";
+    # Tomcat: "INFO [...] dev.gatewar.observe.ExchangeRecorder.ended", slf4j-jdk14 names the caller),
+    # its lines are told apart by their message, whatever the logger's name looks like there.
+    ACCESS = re.compile(r"(?:^|\s)time=\S+ requestId=\S+ route=")
 
     def __init__(self, path, container):
         self.path = os.path.abspath(path)
@@ -309,6 +315,8 @@ class ContainerLog:
         found = {}
         for line in self.lines(since):
             m = self.gateway_line.search(line)
+            if m and self.ACCESS.match(m.group("message")):  # the message starts with time=
+                continue
             r = m and re.search(r"\brequestId=(\S+)", m.group("message"))
             if r:
                 found.setdefault(r.group(1), []).append((m.group("level"), m.group("message")))
@@ -337,6 +345,9 @@ class ContainerLog:
         for path in self.files():
             for line in self.lines(since, path):
                 # catalina.out and catalina.DATE.log hold the same lines: each counts once.
+                # An access line is data (its quoted path is the client's), never a problem report.
+                if self.ACCESS.search(line):
+                    continue
                 if re.search(r"\bSEVERE\b|:ERROR :|IllegalStateException", line) and line not in found:
                     found.append(line)
         return found
