@@ -277,6 +277,32 @@ tomcat_drop_access_log() {
   ! grep -q AccessLogValve "$1/conf/server.xml" || die "could not remove the AccessLogValve from $1/conf/server.xml"
 }
 
+# tomcat_access_log_file DIR: the gateway's access log (logger gatewar.access) to its own file,
+# DIR/logs/gatewar-access.DATE.log, message only, and no longer to catalina.out: the recipe of
+# README.md ("Its own file on Tomcat"), applied to DIR's conf/logging.properties as an operator
+# would, so that conformance.sh verifies exactly that text. It is the container-level file on
+# purpose: the WAR has no WEB-INF/classes/logging.properties, so Tomcat's ClassLoaderLogManager
+# gives the webapp's loggers the properties and handlers of conf/logging.properties.
+tomcat_access_log_file() {
+  local props="$1/conf/logging.properties" handler=5access.org.apache.juli.AsyncFileHandler
+  grep -q '^handlers = .*java\.util\.logging\.ConsoleHandler$' "$props" \
+    || die "$props has no stock 'handlers = ...' line to add the access handler to"
+  # The handler must be listed in "handlers" to be created; the stock list plus this one.
+  sed -i "s|^handlers = \(.*\)$|handlers = \1, $handler|" "$props"
+  cat >>"$props" <<PROPERTIES
+
+# gatewar: the access log (logger gatewar.access) in its own file, message only.
+$handler.level = INFO
+$handler.directory = \${catalina.base}/logs
+$handler.prefix = gatewar-access.
+$handler.maxDays = 90
+$handler.encoding = UTF-8
+$handler.formatter = org.apache.juli.VerbatimFormatter
+gatewar.access.handlers = $handler
+gatewar.access.useParentHandlers = false
+PROPERTIES
+}
+
 # tomcat_failure_regex CONTEXT WAR_NAME: the catalina.out lines of a context that did not start
 # (Tomcat stays up then, answering 404 for it), as wait_until's FAIL_REGEX.
 tomcat_failure_regex() {

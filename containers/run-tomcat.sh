@@ -16,7 +16,8 @@
 # $START_TIMEOUT s) it stops what it started, prints the log and exits 1.
 #
 # Tomcat runs from a fresh CATALINA_BASE, target/containers/run/tomcat-PORT/, whose conf/ is the
-# distribution's with two changes in server.xml (prepare_tomcat in lib.sh says which and why);
+# distribution's with two changes in server.xml (prepare_tomcat in lib.sh says which and why) and
+# the access log's own file in logging.properties (tomcat_access_log_file);
 # webapps/ holds only the gateway's WAR (none of the distribution's ROOT, docs, examples, manager).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +37,8 @@ if [ -z "$CONTEXT" ]; then WAR_NAME=ROOT; else WAR_NAME="${CONTEXT#/}"; WAR_NAME
 
 BASE="$RUN_DIR/tomcat-$PORT"
 prepare_tomcat "$BASE" "$PORT"
+# The access log in logs/gatewar-access.DATE.log, not in catalina.out (lib.sh, README.md's recipe).
+tomcat_access_log_file "$BASE"
 war_with_webxml "$WAR" "$WEBXML" "$BASE/webapps/$WAR_NAME.war"
 log "starting Tomcat $TOMCAT_VERSION on 127.0.0.1:$PORT, context '${CONTEXT:-/}' (CATALINA_BASE $BASE)"
 if ! serve_gateway "$BASE" "$BASE/logs/catalina.out" "http://127.0.0.1:$PORT$CONTEXT" \
