@@ -281,8 +281,10 @@ class ContainerLog:
     servlet throws to logs/localhost.DATE.log, not to catalina.out.
     """
 
-    # Jetty abbreviates dev.gatewar.proxy.ExchangeFailures to dgp.ExchangeFailures (dev.gatewar.X: dg.X).
-    JETTY = re.compile(r":(?P<level>[A-Z]+) :dg[a-z]?\.\w+:[^:]*: (?P<message>.*)$")
+    # Jetty's own logging abbreviates dev.gatewar.proxy.ExchangeFailures to dgp.ExchangeFailures
+    # (dev.gatewar.X: dg.X); the base's logging-logback overlay writes the same layout with the full
+    # name. The level is padded to 5 characters: "INFO :", "ERROR:".
+    JETTY = re.compile(r":(?P<level>[A-Z]+) ?:(?:dg[a-z]?|dev\.gatewar(?:\.[a-z]+)?)\.\w+:[^:]*: (?P<message>.*)$")
     TOMCAT = re.compile(r"\s(?P<level>[A-Z]+) \[[^\]]*\] dev\.gatewar\.[\w.$]+ (?P<message>.*)$")
     # The access log (logger gatewar.access, one line per request: "time=... requestId=ID route=...
     # outcome=client_abort ..."): it names every request id too, but it is not one of the gateway's
@@ -348,7 +350,7 @@ class ContainerLog:
                 # An access line is data (its quoted path is the client's), never a problem report.
                 if self.ACCESS.search(line):
                     continue
-                if re.search(r"\bSEVERE\b|:ERROR :|IllegalStateException", line) and line not in found:
+                if re.search(r"\bSEVERE\b|:ERROR ?:|IllegalStateException", line) and line not in found:
                     found.append(line)
         return found
 

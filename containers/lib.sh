@@ -229,18 +229,53 @@ fetch_containers() {
 
 # --- Jetty ------------------------------------------------------------------------------------------
 
+LOGBACK_VERSION="${LOGBACK_VERSION:-$(pom_property logback.version)}"
+LOGBACK_JARS="$OUT_DIR/logback-$LOGBACK_VERSION"
+
+# fetch_logback: logback-classic and logback-core of LOGBACK_VERSION in LOGBACK_JARS, through Maven
+# (start.jar could download them itself, but only from the network, bypassing ~/.m2). Idempotent.
+fetch_logback() {
+  local artifact
+  for artifact in logback-classic logback-core; do
+    [ -f "$LOGBACK_JARS/$artifact-$LOGBACK_VERSION.jar" ] && continue
+    log "resolving ch.qos.logback:$artifact:$LOGBACK_VERSION through Maven"
+    maven_copy "ch.qos.logback:$artifact:$LOGBACK_VERSION" "$LOGBACK_JARS"
+  done
+}
+
+# jetty_logback_base DIR: DIR becomes a copy of JETTY_BASE with its logging-logback overlay applied,
+# as jetty-base/README.md tells an operator to: the overlay's start.d/ and resources/ copied over the
+# base, the Logback jars in lib/logging/. The shipped base itself is never written to.
+jetty_logback_base() {
+  local dir="$1"
+  fetch_logback
+  mkdir -p "$dir"
+  cp -R "$JETTY_BASE/." "$dir/"
+  rm -rf "$dir/logging-logback" "$dir/webapps"  # the WAR goes to jetty.deploy.webappsDir
+  cp -R "$JETTY_BASE/logging-logback/." "$dir/"
+  mkdir -p "$dir/lib/logging" "$dir/webapps"
+  cp "$LOGBACK_JARS"/logback-*-"$LOGBACK_VERSION".jar "$dir/lib/logging/"
+}
+
 # prepare_jetty DIR PORT [JAVA_OPTION...]: sets SERVER_CMD, Jetty from JETTY_HOME with the base
 # JETTY_BASE (used in place, never written to) on 127.0.0.1:PORT. A fresh DIR holds what a run
-# writes: webapps/ (put the WAR there), environments/ and tmp/.
+# writes: webapps/ (put the WAR there), environments/ and tmp/. With JETTY_LOGGING=logback the base
+# is DIR/base instead, a copy with the logging-logback overlay (jetty_logback_base): the access log
+# in DIR/base/logs/gatewar-access.log, the rest on stderr.
 prepare_jetty() {
-  local dir="$1" port="$2"
+  local dir="$1" port="$2" base="$JETTY_BASE" extra=()
   shift 2
   [ -f "$JETTY_HOME/start.jar" ] || fetch_containers
   rm -rf "$dir"
   mkdir -p "$dir/webapps" "$dir/environments" "$dir/tmp"
+  case "${JETTY_LOGGING:-jetty}" in
+    jetty) ;;
+    logback) base="$dir/base"; jetty_logback_base "$base"; extra=(logback.version="$LOGBACK_VERSION") ;;
+    *) die "JETTY_LOGGING is '$JETTY_LOGGING': jetty (the base as shipped) or logback" ;;
+  esac
   SERVER_CMD=(java "$@" -Djava.io.tmpdir="$dir/tmp" -jar "$JETTY_HOME/start.jar"
-    jetty.home="$JETTY_HOME" jetty.base="$JETTY_BASE" jetty.http.host=127.0.0.1 jetty.http.port="$port"
-    jetty.deploy.webappsDir="$dir/webapps" jetty.deploy.environmentsDir="$dir/environments")
+    jetty.home="$JETTY_HOME" jetty.base="$base" jetty.http.host=127.0.0.1 jetty.http.port="$port"
+    jetty.deploy.webappsDir="$dir/webapps" jetty.deploy.environmentsDir="$dir/environments" "${extra[@]}")
 }
 
 # --- Tomcat -----------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@
 # started, prints the log's tail and exits 1.
 #
 # jetty-base/ is used in place and never written to: the WAR goes to a run directory given as
-# jetty.deploy.webappsDir, temporary files to its tmp/.
+# jetty.deploy.webappsDir, temporary files to its tmp/. JETTY_LOGGING=logback runs a copy of the base
+# in the run directory, base/, with jetty-base/logging-logback/ applied (the access log in
+# base/logs/gatewar-access.log, the rest on stderr as before; conformance.sh does that).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -27,5 +29,6 @@ require_port "$PORT"
 RUN="$RUN_DIR/jetty-$PORT"
 prepare_jetty "$RUN" "$PORT"
 war_with_webxml "$WAR" "$WEBXML" "$RUN/webapps/ROOT.war"
-log "starting Jetty $JETTY_VERSION on 127.0.0.1:$PORT (base $JETTY_BASE, run directory $RUN)"
+base="$JETTY_BASE"; [ "${JETTY_LOGGING:-jetty}" = jetty ] || base="$RUN/base (a copy with logging-logback)"
+log "starting Jetty $JETTY_VERSION on 127.0.0.1:$PORT (base $base, run directory $RUN)"
 serve_gateway "$RUN" "$RUN/jetty.log" "http://127.0.0.1:$PORT" ""
