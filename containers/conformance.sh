@@ -18,10 +18,14 @@
 # suite does not: event streams, mid-body upstream death, aborted uploads, obs-fold, pipelining. Then
 # containers/hostile_clients.py (/serviceC and /serviceD -> its own upstream on 9203) checks issue 13's
 # hostile clients, also by the container's log and a thread dump of its JVM (jcmd): 250 slow JSON
-# bodies, a stalled one (408), malformed chunked bodies, aborted uploads and downloads.
+# bodies, a stalled one (408), malformed chunked bodies, aborted uploads and downloads. Then
+# containers/metrics_checks.py scrapes /metrics (saved as target/containers/run/metrics-NAME.txt) and
+# checks what that traffic left there, and containers/access_log_checks.py that the access log is in
+# its own file and not in the container's main log (Jetty runs with jetty-base/logging-logback/,
+# Tomcat with README.md's conf/logging.properties recipe; run-jetty.sh and run-tomcat.sh apply them).
 # Prints every check prefixed with the container's name, then summary lines per container ("jetty:
 # N passed, N failed, N skipped", "jetty extra checks: N passed, N failed", "jetty hostile clients:
-# ...") and a total ("conformance: N passed, N failed, N skipped").
+# ...", "jetty metrics: ...", "jetty access log: ...") and a total ("conformance: N passed, N failed, N skipped").
 # Exits 1 when any check failed or a container or the suite could not be set up, 0 otherwise.
 # Without ../shared/conformance it says so and exits 0.
 set -euo pipefail
@@ -48,7 +52,8 @@ BODY_IDLE_TIMEOUT=2000
 #   /serviceA/* -> 9201, the suite's echo backend; /serviceB/* -> 9202, where nothing listens (the
 #   "down" route); /serviceC/* -> 9203, extra_checks.py's and hostile_clients.py's scripted upstream;
 #   /serviceD/* -> 9203 too, the "other route" hostile_clients.py probes while /serviceC is flooded.
-#   responseTimeout is 15 s, as the suite expects (its hang check waits at most 65 s).
+#   responseTimeout is 15 s, as the suite expects (its hang check waits at most 65 s). MetricsServlet
+#   at /metrics (default allowFrom, loopback) and at /metrics-closed (allowFrom a TEST-NET address).
 conformance_webxml() {
   webxml_open "gatewar (conformance routes)"
   webxml_filter jsonBody dev.gatewar.JsonBodyFilter '/*' maxBodyBytes=1048576 malformedJson=reject \
@@ -57,12 +62,21 @@ conformance_webxml() {
   webxml_route serviceB '/serviceB/*' http://127.0.0.1:9202 connectTimeout=5000 responseTimeout=15000
   webxml_route serviceC '/serviceC/*' http://127.0.0.1:9203 responseTimeout=15000
   webxml_route serviceD '/serviceD/*' http://127.0.0.1:9203 responseTimeout=15000
+  # Scraped after the checks (metrics_checks.py); /metrics-closed allows no loopback address, so the
+  # checks' own 127.0.0.1 must get a 403 there.
+  webxml_servlet metrics dev.gatewar.MetricsServlet /metrics
+  webxml_servlet metricsClosed dev.gatewar.MetricsServlet /metrics-closed allowFrom=192.0.2.1
   webxml_error_page
   webxml_close
 }
 
 START=$SECONDS
+# metrics_checks.py parses with Debian's python3-prometheus-client (installed when missing, as root).
+"$REPO/containers/test-tools.sh"
 fetch_containers
+# Jetty with the base's logging-logback overlay (a copy in the run directory): the access log in its
+# own file, as jetty-base/README.md describes; run-tomcat.sh does the same through logging.properties.
+export JETTY_LOGGING=logback
 mkdir -p "$RUN_DIR"
 conformance_webxml >"$WEBXML"
 
@@ -133,12 +147,37 @@ run_one() {
   timeout 300 python3 "$REPO/containers/hostile_clients.py" --gateway "$url" --route serviceC --other-route serviceD \
     --container "$name" --log "$container_log" --pid "$PID" --body-idle-timeout "$BODY_IDLE_TIMEOUT" \
     >"$hostile" 2>&1 </dev/null || hostile_status=$?
+  # What all that traffic left in the metrics, scraped over HTTP and parsed by the Prometheus client.
+  local metrics="$RUN_DIR/metrics-checks-$1.txt" scrape="$RUN_DIR/metrics-$1.txt" metrics_status=0
+  timeout 120 /usr/bin/python3 "$REPO/containers/metrics_checks.py" --gateway "$url" --save "$scrape" \
+    >"$metrics" 2>&1 </dev/null || metrics_status=$?
+  # The access log in its own file, not in the container's main log, where the other lines stay.
+  local access="$RUN_DIR/access-log-$1.txt" access_status=0 logs access_args
+  logs="$(dirname "$container_log")"
+  case "$name" in
+    jetty)  access_args=(--access-log "$logs/base/logs/gatewar-access*.log" --main-log "$container_log") ;;
+    tomcat) access_args=(--access-log "$logs/gatewar-access.*.log" --main-log "$container_log"
+              --main-log "$logs/catalina.*.log") ;;
+  esac
+  timeout 120 python3 "$REPO/containers/access_log_checks.py" --gateway "$url" "${access_args[@]}" \
+    >"$access" 2>&1 </dev/null || access_status=$?
   cleanup
   sed "s/^/[$name] /" "$out"
   sed "s/^/[$name extra] /" "$extra"
   sed "s/^/[$name hostile] /" "$hostile"
+  sed "s/^/[$name metrics] /" "$metrics"
+  # A few series of the scrape, those the checks read (the whole scrape is in $scrape).
+  local a200='http_request_method="GET",http_response_status_code="200",outcome="ok",route="serviceA"' series
+  series='gatewar_upstream_failures_total\{error_type="refused"'
+  series+='|http_server_request_duration_seconds_count\{[^}]*route="(-|serviceB)"'
+  series+="|http_server_request_duration_seconds_count\\{$a200\\}|http_server_request_duration_seconds_bucket\\{$a200,le=\"\\+Inf\"\\}"
+  series+='|jvm_memory_used_bytes\{area="heap"'
+  { grep -E "^($series)" "$scrape" || true; } | awk '$NF + 0 != 0' | head -n 10 | sed "s/^/[$name scrape] /"
+  sed "s/^/[$name access log] /" "$access"
   count_checks "$name extra checks" "$extra" "$extra_status"
   count_checks "$name hostile clients" "$hostile" "$hostile_status"
+  count_checks "$name metrics" "$metrics" "$metrics_status"
+  count_checks "$name access log" "$access" "$access_status"
   summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -n 1 || true)"
   if [ -z "$summary" ]; then
     SUMMARIES+=("$name: the suite did not run (exit $status; output in $out)")
