@@ -194,6 +194,9 @@ PAIRED = {
     "post-vs-stock": ("4 KiB JSON POST", "gatewar, no filter", "stock `ProxyServlet$Transparent`", "gatewar vs stock"),
     "post-filter": ("4 KiB JSON POST", "with `JsonBodyFilter`", "the same route without it", "filter's cost"),
     "small-pool": ("small GET", "3 upstreams, round-robin", "the same route with 1", "pool's cost"),
+    "small-observed": ("small GET", "access log and metrics on (defaults)", "the same route with both off", "observability's cost"),
+    "post-observed": ("4 KiB JSON POST", "access log and metrics on (defaults)", "the same route with both off",
+                      "observability's cost"),
 }
 
 
@@ -214,8 +217,10 @@ def render_paired(records):
              "(Jetty's stock `ProxyServlet$Transparent`) to the same backend%s. Proxy CPU ms per 1k requests; "
              "the figure is the median of the per-pair ratios." % (
                  CONTESTANTS.get(r0["contestant"], r0["contestant"]), r0["connections"], r0["window_s"],
-                 ", and `/p` (`/n` with three upstreams, round-robin: the backend's three ports)"
-                 if any(r["name"] == "small-pool" for r in records) else ""), ""]
+                 (", and `/p` (`/n` with three upstreams, round-robin: the backend's three ports)"
+                  if any(r["name"] == "small-pool" for r in records) else "")
+                 + (", and `/q` (`/n` with its access log and metrics off)"
+                    if any(r["name"].endswith("-observed") for r in records) else "")), ""]
     lines.append("| comparison | scenario | A | B | A per pair | B per pair | A / B per pair | median A / B |")
     lines.append("|---|---|---|---|--:|--:|--:|--:|")
     for r in records:

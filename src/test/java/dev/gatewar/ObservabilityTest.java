@@ -132,6 +132,45 @@ class ObservabilityTest {
     }
 
     @Test
+    void retriesEjectionsAndFilterOutcomesAreCounted() throws Exception {
+        jakarta.servlet.Filter replacing = (request, response, chain) -> {
+            if (((jakarta.servlet.http.HttpServletRequest) request).getRequestURI().endsWith("/replace")) {
+                request.setAttribute(JsonBodyFilter.PARSED_BODY, JSON.readTree("{\"replaced\": true}"));
+            }
+            chain.doFilter(request, response);
+        };
+        try (LogCapture log = LogCapture.start(); GatewayServer gateway = GatewayServer.builder().laterFilter(replacing)
+                .route("pool", "/pool/*", Map.of("upstream", "http://127.0.0.1:" + deadPort() + ", " + upstream.url()))
+                .servlet("metrics", MetricsServlet.class, "/metrics", Map.of()).start()) {
+            for (int i = 1; i <= 2; i++) {
+                assertEquals(200, get(gateway, "/pool/x", "pool-" + i).status());
+                upstream.next();
+            }
+            assertEquals(200, send(gateway, RawMessage.post("/pool/replace", "application/json", "{\"a\": 1}")).status());
+            assertEquals("{\"replaced\":true}", upstream.next().bodyText());
+            assertEquals(200, send(gateway, RawMessage.post("/pool/keep", "application/json", "{\"a\": 1}")).status());
+            upstream.next();
+            assertEquals(400, send(gateway, RawMessage.post("/pool/bad", "application/json", "{\"a\": ")).status());
+            assertTrue(log.awaitAccessLines(5, 5_000));
+            PrometheusScrape m = PrometheusScrape.of(gateway, "/metrics");
+            // One of the two GETs met the dead upstream 0 first (round-robin), was retried on 1, and 0 was ejected.
+            assertEquals(1, m.value("gatewar_upstream_failures_total", "route", "pool", "upstream", "0", "error_type", "refused"));
+            assertEquals(1, m.value("gatewar_upstream_retries_total", "route", "pool", "upstream", "1"));
+            assertEquals(0, m.value("gatewar_upstream_retries_total", "route", "pool", "upstream", "0"));
+            assertEquals(1, m.value("gatewar_upstream_ejections_total", "route", "pool", "upstream", "0"));
+            assertEquals(2, m.value("http_server_request_duration_seconds_count", "route", "pool", "http_request_method", "GET",
+                    "outcome", "ok"));
+            assertEquals(1, m.value("gatewar_json_bodies_total", "route", "pool", "outcome", "replaced"));
+            assertEquals(1, m.value("gatewar_json_bodies_total", "route", "pool", "outcome", "accepted"));
+            assertEquals(1, m.value("gatewar_json_bodies_total", "route", "-", "outcome", "malformed"));
+            List<Map<String, String>> retried = log.accessLines().stream().map(ObservabilityTest::parse)
+                    .filter(l -> l.get("tries").equals("2")).toList();
+            assertEquals(1, retried.size(), log.accessLines()::toString);
+            assertEquals("1", retried.get(0).get("upstream"));
+        }
+    }
+
+    @Test
     void theAccessLogHasOneLinePerRequestFieldByField() throws Exception {
         try (LogCapture log = LogCapture.start(); GatewayServer gateway = gateway().start()) {
             List<String> ids = sendTheMix(gateway);

@@ -12,15 +12,29 @@ import java.time.format.DateTimeFormatter;
  * field. The path is always quoted.
  */
 public final class AccessLogLine {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TO_SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.").withZone(ZoneOffset.UTC);
+    /** The formatted second of the latest line: formatting a date costs more than the rest of a line. */
+    private static volatile FormattedSecond lastSecond = new FormattedSecond(Long.MIN_VALUE, "");
     private static final String NONE = "-";
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
+    private record FormattedSecond(long epochSecond, String text) {
+    }
+
     private final StringBuilder line = new StringBuilder(256);
 
+    /** {@code time=} in ISO-8601 UTC with milliseconds. */
     public AccessLogLine time(long epochMillis) {
-        line.append("time=");
-        TIME.formatTo(Instant.ofEpochMilli(epochMillis), line);
+        long epochSecond = Math.floorDiv(epochMillis, 1000);
+        FormattedSecond second = lastSecond;
+        if (second.epochSecond() != epochSecond) {
+            second = new FormattedSecond(epochSecond, TO_SECOND.format(Instant.ofEpochSecond(epochSecond)));
+            lastSecond = second;
+        }
+        int millis = (int) Math.floorMod(epochMillis, 1000);
+        line.append("time=").append(second.text())
+                .append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10)).append((char) ('0' + millis % 10))
+                .append('Z');
         return this;
     }
 
