@@ -81,6 +81,11 @@ class MetricsLifecycleTest {
         return PrometheusScrape.parse(reply.bodyText());
     }
 
+    /** The scrape once the route's count reached {@code count} (at most 5 s later). */
+    private static PrometheusScrape scrapeWhenServed(int port, String contextPath, double count) throws Exception {
+        return PrometheusScrape.awaitScrape(port, contextPath + "/metrics", m -> served(m) >= count, 5_000);
+    }
+
     private static double served(PrometheusScrape scrape) {
         return scrape.sum("http_server_request_duration_seconds_count", "route", "svc");
     }
@@ -103,7 +108,7 @@ class MetricsLifecycleTest {
             int port = connector.getLocalPort();
             assertEquals(200, RawHttp.exchange(port, RawMessage.get("/a/svc/x").connectionClose()).status());
             upstream.next();
-            assertEquals(1, served(scrape(port, "/a")));
+            assertEquals(1, served(scrapeWhenServed(port, "/a", 1)));
             assertEquals(0, served(scrape(port, "/b")), "each gateway counts its own requests");
 
             for (int redeploy = 0; redeploy < 3; redeploy++) {
@@ -112,7 +117,7 @@ class MetricsLifecycleTest {
                 assertEquals(0, served(scrape(port, "/a")), "a redeployed gateway starts from zero");
                 assertEquals(200, RawHttp.exchange(port, RawMessage.get("/a/svc/y").connectionClose()).status());
                 upstream.next();
-                assertEquals(1, served(scrape(port, "/a")));
+                assertEquals(1, served(scrapeWhenServed(port, "/a", 1)));
             }
             assertEquals(0, served(scrape(port, "/b")));
         } finally {

@@ -43,6 +43,23 @@ final class PrometheusScrape {
         return parse(reply.bodyText());
     }
 
+    /**
+     * Scrapes until {@code ready} holds of a scrape, for at most {@code timeoutMs}, and returns the
+     * last scrape: an exchange is recorded as it ends, just after its client has the response.
+     */
+    static PrometheusScrape awaitScrape(int port, String path, java.util.function.Predicate<PrometheusScrape> ready, long timeoutMs)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true) {
+            RawHttp.Reply reply = RawHttp.exchange(port, RawMessage.get(path).connectionClose());
+            assertEquals(200, reply.status(), reply.head());
+            PrometheusScrape scrape = parse(reply.bodyText());
+            if (ready.test(scrape) || System.nanoTime() > deadline) {
+                return scrape;
+            }
+        }
+    }
+
     static PrometheusScrape parse(String text) throws IOException, InterruptedException {
         Process parser = new ProcessBuilder(PYTHON, "containers/prometheus_samples.py").redirectErrorStream(false).start();
         try (OutputStream in = parser.getOutputStream()) {
