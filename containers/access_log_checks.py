@@ -24,6 +24,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_report import report  # noqa: E402  (beside this file)
+
 TIMEOUT = 20.0
 # The access line as the gateway writes it: the message alone starts with time=.
 ACCESS_LINE = re.compile(r"^time=\S+ requestId=(?P<id>\S+) route=(?P<route>\S+) method=\S+ path=\"[^\"]*\" "
@@ -117,13 +120,7 @@ def main():
     results.append(("gateway_lines_stay_in_main_log", failure is not None,
                     "the serviceB request's upstream failure line: %r" % (failure,)))
 
-    passed = failed = 0
-    for name, ok, evidence in results:
-        print("%s  %-40s %s" % ("PASS" if ok else "FAIL", name, evidence), flush=True)
-        passed += bool(ok)
-        failed += not ok
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return report(results)
 
 
 if __name__ == "__main__":

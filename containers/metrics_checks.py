@@ -21,7 +21,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from prometheus_samples import samples  # noqa: E402  (beside this file)
+from check_report import report  # noqa: E402  (beside this file)
+from prometheus_samples import samples  # noqa: E402
 
 TIMEOUT = 20.0
 SERVER = "http_server_request_duration_seconds"
@@ -116,13 +117,7 @@ def main():
                     and isinstance(doc, dict) and "# HELP" not in body,
                     "GET %s/metrics-closed from 127.0.0.1: %d %s %s" % (base, status, ctype, body[:120].strip())))
 
-    passed = failed = 0
-    for name, ok, evidence in results:
-        print("%s  %-40s %s" % ("PASS" if ok else "FAIL", name, evidence), flush=True)
-        passed += bool(ok)
-        failed += not ok
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return report(results)
 
 
 if __name__ == "__main__":

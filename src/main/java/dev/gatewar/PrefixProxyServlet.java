@@ -5,14 +5,14 @@ import dev.gatewar.body.BufferedBody;
 import dev.gatewar.body.PendingBody;
 import dev.gatewar.config.InitParamReader;
 import dev.gatewar.exchange.Exchange;
+import dev.gatewar.exchange.FailureKind;
 import dev.gatewar.exchange.JsonErrorResponse;
 import dev.gatewar.exchange.RequestId;
+import dev.gatewar.exchange.TraceParent;
 import dev.gatewar.observe.ExchangeRecorder;
 import dev.gatewar.observe.GatewayMetrics;
 import dev.gatewar.observe.ObservationSettings;
 import dev.gatewar.observe.RouteMeters;
-import dev.gatewar.observe.TraceParent;
-import dev.gatewar.exchange.FailureKind;
 import dev.gatewar.pool.IdleConnections;
 import dev.gatewar.pool.UpstreamPool;
 import dev.gatewar.proxy.BodyIdleWatch;
@@ -122,7 +122,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         }
         Exchange exchange = Exchange.of(request);
         exchange.routedTo(settings.route());
-        recorder.started(exchange);
+        recorder.started();
         try {
             super.service(request, response);
         } finally {

@@ -2,7 +2,7 @@ package dev.gatewar;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.gatewar.observe.TraceParent;
+import dev.gatewar.exchange.TraceParent;
 import org.eclipse.jetty.http.UriCompliance;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -167,6 +167,31 @@ class ObservabilityTest {
                     .filter(l -> l.get("tries").equals("2")).toList();
             assertEquals(1, retried.size(), log.accessLines()::toString);
             assertEquals("1", retried.get(0).get("upstream"));
+        }
+    }
+
+    /** Clients that leave mid-exchange: each exchange still ends, and is counted, once. */
+    @Test
+    void clientsThatLeaveLeaveNoActiveRequestBehind() throws Exception {
+        try (LogCapture log = LogCapture.start(); GatewayServer gateway = gateway().start()) {
+            silent.holdEveryRequest();
+            // Gone while the upstream has not answered yet: the exchange ends at the route's 300 ms timeout.
+            try (RawHttp.Connection leaving = new RawHttp.Connection(gateway.port())) {
+                leaving.send(RawMessage.get("/slow/left").header("X-Request-Id", "left-waiting"));
+                silent.next();
+            }
+            // Gone in the middle of a JSON body the filter waits for.
+            try (RawHttp.Connection leaving = new RawHttp.Connection(gateway.port())) {
+                leaving.send(("POST /svc/half HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 50\r\n"
+                        + "X-Request-Id: left-mid-body\r\n\r\n{\"a\":").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+            assertTrue(log.awaitAccessLines(2, 5_000), log.text());
+            PrometheusScrape m = PrometheusScrape.awaitScrape(gateway.port(), "/metrics",
+                    s -> s.sum("http_server_active_requests") == 0, 5_000);
+            assertEquals(0, m.sum("http_server_active_requests"), m.text);
+            assertEquals("client_abort", lineFor(log, "/svc/half").get("outcome"));
+            assertEquals(1, m.value("http_server_request_duration_seconds_count", "route", "svc", "outcome", "client_abort"));
+            assertEquals(1, m.value("http_server_request_duration_seconds_count", "route", "slow"));
         }
     }
 

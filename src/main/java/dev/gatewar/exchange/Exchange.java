@@ -3,7 +3,6 @@ package dev.gatewar.exchange;
 import dev.gatewar.body.BodyVerdict;
 import dev.gatewar.body.BufferedBody;
 import dev.gatewar.body.PendingBody;
-import dev.gatewar.observe.TraceParent;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletRequest;

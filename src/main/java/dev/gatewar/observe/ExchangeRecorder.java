@@ -3,7 +3,7 @@ package dev.gatewar.observe;
 import dev.gatewar.body.BodyVerdict;
 import dev.gatewar.body.BufferedBody;
 import dev.gatewar.exchange.Exchange;
-import jakarta.servlet.AsyncEvent;
+import dev.gatewar.exchange.OnExchangeEnd;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
@@ -43,7 +43,7 @@ public final class ExchangeRecorder {
     }
 
     /** A route begins serving the exchange: it counts as active until {@link #ended}. */
-    public void started(Exchange exchange) {
+    public void started() {
         if (meters != null) {
             meters.exchangeStarted();
         }
@@ -68,27 +68,7 @@ public final class ExchangeRecorder {
 
     /** Calls {@link #ended} when the request's async cycle completes, however it completes. */
     public AsyncListener endListener(Exchange exchange) {
-        return new AsyncListener() {
-            @Override
-            public void onComplete(AsyncEvent event) {
-                ended(exchange, (HttpServletResponse) event.getSuppliedResponse());
-            }
-
-            @Override
-            public void onTimeout(AsyncEvent event) {
-                // onComplete follows any end
-            }
-
-            @Override
-            public void onError(AsyncEvent event) {
-                // onComplete follows any end
-            }
-
-            @Override
-            public void onStartAsync(AsyncEvent event) {
-                // the proxy's cycle is never restarted
-            }
-        };
+        return new OnExchangeEnd(event -> ended(exchange, (HttpServletResponse) event.getSuppliedResponse()));
     }
 
     private String line(Exchange exchange, int status, Outcome outcome, long nanos) {

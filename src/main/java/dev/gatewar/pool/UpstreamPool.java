@@ -1,7 +1,7 @@
 package dev.gatewar.pool;
 
 import dev.gatewar.exchange.Exchange;
-import jakarta.servlet.AsyncEvent;
+import dev.gatewar.exchange.OnExchangeEnd;
 import jakarta.servlet.AsyncListener;
 
 import java.util.ArrayList;
@@ -198,27 +198,7 @@ public final class UpstreamPool {
 
     /** Counts {@code exchange} as in flight until its async cycle ends, for the retry budget. */
     public AsyncListener endListener(Exchange exchange) {
-        return new AsyncListener() {
-            @Override
-            public void onComplete(AsyncEvent event) {
-                exchangeEnded(exchange.holdsRetrySlot());
-            }
-
-            @Override
-            public void onTimeout(AsyncEvent event) {
-                // onComplete follows any end
-            }
-
-            @Override
-            public void onError(AsyncEvent event) {
-                // onComplete follows any end
-            }
-
-            @Override
-            public void onStartAsync(AsyncEvent event) {
-                // the proxy's cycle is never restarted
-            }
-        };
+        return new OnExchangeEnd(event -> exchangeEnded(exchange.holdsRetrySlot()));
     }
 
     public PoolSettings settings() {

@@ -1,4 +1,4 @@
-package dev.gatewar.observe;
+package dev.gatewar.exchange;
 
 import java.util.concurrent.ThreadLocalRandom;
 

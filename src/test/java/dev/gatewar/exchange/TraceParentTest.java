@@ -1,4 +1,4 @@
-package dev.gatewar.observe;
+package dev.gatewar.exchange;
 
 import org.junit.jupiter.api.Test;
 
