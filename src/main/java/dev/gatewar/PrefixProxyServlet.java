@@ -23,6 +23,9 @@ import dev.gatewar.proxy.RouteSettings;
 import dev.gatewar.proxy.UpstreamBufferPool;
 import dev.gatewar.proxy.UpstreamConnectionCounts;
 import dev.gatewar.proxy.UpstreamTarget;
+import dev.gatewar.websocket.WebSocketRoute;
+import dev.gatewar.websocket.WebSocketUpgradeRequest;
+import dev.gatewar.websocket.WebSocketUpstreams;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
@@ -76,6 +79,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     private transient GatewayMetrics metrics;
     private transient RouteMeters meters;
     private transient ExchangeRecorder recorder;
+    private transient WebSocketRoute webSockets;
 
     @Override
     public void init(ServletConfig config) throws ServletException {
@@ -103,6 +107,8 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
                     new UpstreamConnectionCounts(getHttpClient(), parsed.upstreamUrls()));
         }
         this.recorder = new ExchangeRecorder(parsed.route(), observed, meters, parsed.upstreamUrls());
+        this.webSockets = new WebSocketRoute(parsed.route(), parsed.webSocket(), getHttpClient(), new RouteUpstreams(),
+                parsed.connectTimeoutMs(), parsed.responseTimeoutMs());
     }
 
     @Override
@@ -124,6 +130,10 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         exchange.routedTo(settings.route());
         recorder.started();
         try {
+            if (WebSocketUpgradeRequest.isRequested(request)) {
+                webSockets.serve(request, response, exchange);
+                return;
+            }
             super.service(request, response);
         } finally {
             if (!exchange.isEndWatched()) {
@@ -443,6 +453,19 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
             clientFailed(clientRequest, proxyResponse, exchange, failure, true);
             return;
         }
+        int next = nextTry(exchange, failure, status, tryNanos);
+        if (next >= 0) {
+            retry(clientRequest, proxyResponse, exchange, next);
+            return;
+        }
+        super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    /**
+     * Counts a try that failed, and picks the upstream of the next one: -1 when none may be made,
+     * and then the exchange's failure is logged.
+     */
+    private int nextTry(Exchange exchange, Throwable failure, int status, long tryNanos) {
         if (meters != null) {
             meters.tryEnded(exchange.upstream(), status, FailureKind.of(failure), false, tryNanos);
         }
@@ -455,11 +478,10 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
             if (meters != null) {
                 meters.retried(next);
             }
-            retry(clientRequest, proxyResponse, exchange, next);
-            return;
+            return next;
         }
         failures.logUpstreamFailure(exchange, failure);
-        super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+        return -1;
     }
 
     private void tryEndedByClient(Exchange exchange, int status, long tryNanos) {
@@ -500,6 +522,63 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
     @Override
     protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status) {
         failures.respond(clientRequest, proxyResponse, status);
+    }
+
+    /** WebSocket handshakes go to the same upstreams, with the same headers, pool and reports, as the route's other requests. */
+    private final class RouteUpstreams implements WebSocketUpstreams {
+        @Override
+        public String firstTry(HttpServletRequest request, Exchange exchange) {
+            String url = rewriteTarget(request);
+            if (url != null) {
+                pool.exchangeStarted();
+            }
+            return url;
+        }
+
+        @Override
+        public void prepare(HttpServletRequest request, Request upstreamRequest) {
+            copyRequestHeaders(request, upstreamRequest);
+            addProxyHeaders(request, upstreamRequest);
+        }
+
+        @Override
+        public void answered(Exchange exchange, int status, long tryNanos) {
+            if (pool.settings().failOnStatus().contains(status)) {
+                upstreamFailed(exchange);
+            } else {
+                pool.succeeded(exchange.upstream());
+            }
+            if (meters != null) {
+                meters.tryEnded(exchange.upstream(), status, null, false, tryNanos);
+            }
+        }
+
+        @Override
+        public void released(Exchange exchange) {
+            pool.tryEnded(exchange.upstream());
+        }
+
+        @Override
+        public String retryAfter(Exchange exchange, Throwable failure, long tryNanos) {
+            pool.tryEnded(exchange.upstream());
+            int next = nextTry(exchange, failure, 0, tryNanos);
+            return next < 0 ? null : beginTry(exchange, next);
+        }
+
+        @Override
+        public void respondUnavailable(HttpServletRequest request, HttpServletResponse response) {
+            failures.respond(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        }
+
+        @Override
+        public void handshakeEnded(Exchange exchange) {
+            pool.exchangeEnded(exchange.holdsRetrySlot());
+        }
+
+        @Override
+        public void ended(Exchange exchange, int status) {
+            recorder.ended(exchange, status);
+        }
     }
 
     /**

@@ -96,10 +96,23 @@ class ConfigurationTest {
         assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'responseTimout' is not known; known init-params are "
                         + "accessLog, accessLogQuery, accessLogUpstreamUrl, balancer, connectTimeout, ejectTime, failOnStatus, "
                         + "failWindow, forwardedHeaders, hostHeader, maxConnectionsPerUpstream, maxEjectTime, maxFails, "
-                        + "maxRequestHeadersSize, maxResponseHeadersSize, maxThreads, metrics, preserveHost, requestBufferSize, "
-                        + "responseBufferSize, responseTimeout, retries, retryBufferBytes, retryMethods, retryWithin, selectors, "
-                        + "startTrace, upstream, viaHost",
+                        + "maxRequestHeadersSize, maxResponseHeadersSize, maxThreads, maxWebSocketMessageBytes, metrics, preserveHost, "
+                        + "requestBufferSize, responseBufferSize, responseTimeout, retries, retryBufferBytes, retryMethods, retryWithin, "
+                        + "selectors, startTrace, upstream, viaHost, webSocketIdleTimeout, websocket",
                 routeFailure(Map.of("upstream", "http://127.0.0.1:1", "responseTimout", "100")));
+    }
+
+    @Test
+    void badWebSocketValuesAreRefused() {
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'webSocketIdleTimeout' has the invalid value '5m': "
+                        + "expected a whole number of milliseconds greater than 0",
+                routeFailure(Map.of("upstream", "http://127.0.0.1:1", "webSocketIdleTimeout", "5m")));
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'websocket' has the invalid value 'off': "
+                        + "expected true or false",
+                routeFailure(Map.of("upstream", "http://127.0.0.1:1", "websocket", "off")));
+        assertEquals("gatewar: servlet 'serviceA' is misconfigured: init-param 'maxWebSocketMessageBytes' has the invalid value '0': "
+                        + "expected a whole number of bytes greater than 0",
+                routeFailure(Map.of("upstream", "http://127.0.0.1:1", "maxWebSocketMessageBytes", "0")));
     }
 
     @Test

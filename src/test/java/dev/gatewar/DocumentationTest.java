@@ -1,6 +1,7 @@
 package dev.gatewar;
 
 import dev.gatewar.observe.ObservationSettings;
+import dev.gatewar.websocket.WebSocketSettings;
 import dev.gatewar.proxy.RouteSettings;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +57,9 @@ class DocumentationTest {
                 rows.get(ObservationSettings.ACCESS_LOG_UPSTREAM_URL));
         assertEquals(Boolean.toString(ObservationSettings.DEFAULT_METRICS), rows.get(ObservationSettings.METRICS));
         assertEquals(Boolean.toString(ObservationSettings.DEFAULT_START_TRACE), rows.get(ObservationSettings.START_TRACE));
+        assertEquals(Boolean.toString(WebSocketSettings.DEFAULT_ENABLED), rows.get(WebSocketSettings.WEBSOCKET));
+        assertEquals(Long.toString(WebSocketSettings.DEFAULT_IDLE_TIMEOUT_MS), rows.get(WebSocketSettings.IDLE_TIMEOUT));
+        assertEquals(Long.toString(WebSocketSettings.DEFAULT_MAX_MESSAGE_BYTES), rows.get(WebSocketSettings.MAX_MESSAGE_BYTES));
     }
 
     @Test

@@ -51,10 +51,14 @@ public final class ExchangeRecorder {
 
     /** Reports the exchange, unless it was reported already. */
     public void ended(Exchange exchange, HttpServletResponse response) {
+        ended(exchange, response.getStatus());
+    }
+
+    /** Reports the exchange with {@code status}, unless it was reported already. */
+    public void ended(Exchange exchange, int status) {
         if (!exchange.end()) {
             return;
         }
-        int status = response.getStatus();
         Outcome outcome = Outcome.of(exchange);
         long nanos = System.nanoTime() - exchange.startNanos();
         if (meters != null) {

@@ -2,6 +2,7 @@ package dev.gatewar.proxy;
 
 import dev.gatewar.config.InitParamReader;
 import dev.gatewar.observe.ObservationSettings;
+import dev.gatewar.websocket.WebSocketSettings;
 import dev.gatewar.pool.PoolSettings;
 import dev.gatewar.pool.UpstreamPool;
 import jakarta.servlet.ServletConfig;
@@ -37,7 +38,8 @@ public record RouteSettings(
         int responseBufferSize,
         OptionalInt maxRequestHeadersSize,
         OptionalInt maxResponseHeadersSize,
-        OptionalInt selectors) {
+        OptionalInt selectors,
+        WebSocketSettings webSocket) {
 
     public static final String UPSTREAM = "upstream";
     public static final String CONNECT_TIMEOUT = "connectTimeout";
@@ -113,6 +115,7 @@ public record RouteSettings(
                 REQUEST_BUFFER_SIZE, RESPONSE_BUFFER_SIZE, MAX_REQUEST_HEADERS_SIZE, MAX_RESPONSE_HEADERS_SIZE, SELECTORS));
         known.addAll(PoolSettings.paramNames());
         known.addAll(ObservationSettings.routeParamNames());
+        known.addAll(WebSocketSettings.paramNames());
         return Collections.unmodifiableSet(known);
     }
 
@@ -154,7 +157,8 @@ public record RouteSettings(
                 params.positiveInt(RESPONSE_BUFFER_SIZE, DEFAULT_RESPONSE_BUFFER_SIZE, "bytes"),
                 params.optionalPositiveInt(MAX_REQUEST_HEADERS_SIZE, "bytes"),
                 params.optionalPositiveInt(MAX_RESPONSE_HEADERS_SIZE, "bytes"),
-                params.optionalPositiveInt(SELECTORS, "selector threads"));
+                params.optionalPositiveInt(SELECTORS, "selector threads"),
+                WebSocketSettings.read(params));
     }
 
     /**

@@ -9,6 +9,8 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 
@@ -29,7 +31,7 @@ public final class DemoUpstream implements AutoCloseable {
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        Handler.Abstract answer = new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 long bodyBytes;
@@ -49,7 +51,12 @@ public final class DemoUpstream implements AutoCloseable {
                 Content.Sink.write(response, true, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(answer) + "\n", callback);
                 return true;
             }
-        });
+        };
+        // /ws echoes WebSocket messages; any other request gets the JSON above.
+        WebSocketUpgradeHandler webSockets = WebSocketUpgradeHandler.from(server,
+                container -> container.addMapping("/ws", (request, response, callback) -> new Echo()));
+        webSockets.setHandler(answer);
+        server.setHandler(webSockets);
         server.start();
     }
 
@@ -60,5 +67,20 @@ public final class DemoUpstream implements AutoCloseable {
     @Override
     public void close() throws Exception {
         server.stop();
+    }
+
+    /** Sends every WebSocket message back as it came. Public: Jetty calls it through method handles. */
+    public static final class Echo extends Session.Listener.AbstractAutoDemanding {
+        @Override
+        public void onWebSocketText(String message) {
+            getSession().sendText(message, org.eclipse.jetty.websocket.api.Callback.NOOP);
+        }
+
+        @Override
+        public void onWebSocketBinary(java.nio.ByteBuffer payload, org.eclipse.jetty.websocket.api.Callback callback) {
+            java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocate(payload.remaining()).put(payload).flip();
+            callback.succeed();
+            getSession().sendBinary(copy, org.eclipse.jetty.websocket.api.Callback.NOOP);
+        }
     }
 }
