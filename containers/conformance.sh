@@ -22,10 +22,12 @@
 # containers/metrics_checks.py scrapes /metrics (saved as target/containers/run/metrics-NAME.txt) and
 # checks what that traffic left there, and containers/access_log_checks.py that the access log is in
 # its own file and not in the container's main log (Jetty runs with jetty-base/logging-logback/,
-# Tomcat with README.md's conf/logging.properties recipe; run-jetty.sh and run-tomcat.sh apply them).
+# Tomcat with README.md's conf/logging.properties recipe; run-jetty.sh and run-tomcat.sh apply them),
+# and containers/websocket_checks.py WebSocket through /serviceW (Python's websockets as client and
+# upstream: echo, subprotocol, refusal, 503, close codes both ways, 1011 and 1001 on a side's death).
 # Prints every check prefixed with the container's name, then summary lines per container ("jetty:
 # N passed, N failed, N skipped", "jetty extra checks: N passed, N failed", "jetty hostile clients:
-# ...", "jetty metrics: ...", "jetty access log: ...") and a total ("conformance: N passed, N failed, N skipped").
+# ...", "jetty metrics: ...", "jetty access log: ...", "jetty websocket: ...") and a total ("conformance: N passed, N failed, N skipped").
 # Exits 1 when any check failed or a container or the suite could not be set up, 0 otherwise.
 # Without ../shared/conformance it says so and exits 0.
 set -euo pipefail
@@ -51,7 +53,8 @@ BODY_IDLE_TIMEOUT=2000
 # conformance_webxml: the suite's routes, the same code as webapp/WEB-INF/web.xml with other upstreams:
 #   /serviceA/* -> 9201, the suite's echo backend; /serviceB/* -> 9202, where nothing listens (the
 #   "down" route); /serviceC/* -> 9203, extra_checks.py's and hostile_clients.py's scripted upstream;
-#   /serviceD/* -> 9203 too, the "other route" hostile_clients.py probes while /serviceC is flooded.
+#   /serviceD/* -> 9203 too, the "other route" hostile_clients.py probes while /serviceC is flooded;
+#   /serviceW/* -> 9204, websocket_checks.py's WebSocket upstream.
 #   responseTimeout is 15 s, as the suite expects (its hang check waits at most 65 s). MetricsServlet
 #   at /metrics (default allowFrom, loopback) and at /metrics-closed (allowFrom a TEST-NET address).
 conformance_webxml() {
@@ -62,6 +65,7 @@ conformance_webxml() {
   webxml_route serviceB '/serviceB/*' http://127.0.0.1:9202 connectTimeout=5000 responseTimeout=15000
   webxml_route serviceC '/serviceC/*' http://127.0.0.1:9203 responseTimeout=15000
   webxml_route serviceD '/serviceD/*' http://127.0.0.1:9203 responseTimeout=15000
+  webxml_route serviceW '/serviceW/*' http://127.0.0.1:9204 responseTimeout=15000
   # Scraped after the checks (metrics_checks.py); /metrics-closed allows no loopback address, so the
   # checks' own 127.0.0.1 must get a 403 there.
   webxml_servlet metrics dev.gatewar.MetricsServlet /metrics
@@ -161,6 +165,10 @@ run_one() {
   esac
   timeout 120 python3 "$REPO/containers/access_log_checks.py" --gateway "$url" "${access_args[@]}" \
     >"$access" 2>&1 </dev/null || access_status=$?
+  # WebSocket through /serviceW, judged by Python's websockets as client and upstream (on 9204).
+  local websocket="$RUN_DIR/websocket-$1.txt" websocket_status=0
+  timeout 120 /usr/bin/python3 "$REPO/containers/websocket_checks.py" --gateway "$url" --route serviceW \
+    --down-route serviceB --upstream-port 9204 >"$websocket" 2>&1 </dev/null || websocket_status=$?
   cleanup
   sed "s/^/[$name] /" "$out"
   sed "s/^/[$name extra] /" "$extra"
@@ -174,10 +182,12 @@ run_one() {
   series+='|jvm_memory_used_bytes\{area="heap"'
   { grep -E "^($series)" "$scrape" || true; } | awk '$NF + 0 != 0' | head -n 10 | sed "s/^/[$name scrape] /"
   sed "s/^/[$name access log] /" "$access"
+  sed "s/^/[$name websocket] /" "$websocket"
   count_checks "$name extra checks" "$extra" "$extra_status"
   count_checks "$name hostile clients" "$hostile" "$hostile_status"
   count_checks "$name metrics" "$metrics" "$metrics_status"
   count_checks "$name access log" "$access" "$access_status"
+  count_checks "$name websocket" "$websocket" "$websocket_status"
   summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -n 1 || true)"
   if [ -z "$summary" ]; then
     SUMMARIES+=("$name: the suite did not run (exit $status; output in $out)")

@@ -163,6 +163,37 @@ class WebSocketTest {
         }
     }
 
+    /** A browser's handshake has no Content-Length (the JDK's client sends one): frames must flow all the same. */
+    @Test
+    void aHandshakeWithoutContentLengthCarriesFrames() throws Exception {
+        try (GatewayServer gateway = gateway(Map.of());
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(handshake("/svc/ws").bytes());
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String head = RawHttp.readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 101"), head);
+            assertTrue(!head.toLowerCase(java.util.Locale.ROOT).contains("content-length"), head);
+            byte[] payload = "raw".getBytes(StandardCharsets.US_ASCII);
+            byte[] mask = {1, 2, 3, 4};
+            byte[] frame = new byte[6 + payload.length];
+            frame[0] = (byte) 0x81;
+            frame[1] = (byte) (0x80 | payload.length);
+            System.arraycopy(mask, 0, frame, 2, 4);
+            for (int i = 0; i < payload.length; i++) {
+                frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+            }
+            out.write(frame);
+            out.flush();
+            byte[] echo = in.readNBytes(2 + payload.length);
+            assertEquals((byte) 0x81, echo[0]);
+            assertEquals(payload.length, echo[1]);
+            assertEquals("raw", new String(echo, 2, payload.length, StandardCharsets.US_ASCII));
+        }
+    }
+
     @Test
     void aClientThatVanishesClosesTheUpstreamWith1001AndNothingStaysOpen() throws Exception {
         upstream.closes.clear();

@@ -105,6 +105,7 @@ public final class WebSocketTunnel {
             return;
         }
         clientGone = true;
+        LOG.debug("the client's side ended requestId={}", exchange.requestId(), failure);
         if (!toUpstreamFrames.closeSeen() && !upstreamGone && closeForClient == null) {
             exchange.clientFailed(failure);
             closeForUpstream = CloseFrame.toUpstream(CloseFrame.GOING_AWAY, "client went away");
@@ -118,6 +119,7 @@ public final class WebSocketTunnel {
             return;
         }
         upstreamGone = true;
+        LOG.debug("the upstream's side ended requestId={}", exchange.requestId(), failure);
         if (!toClientFrames.closeSeen() && !clientGone && closeForUpstream == null) {
             exchange.upstreamFailed(failure == null ? FailureKind.RESET : FailureKind.of(failure));
             closeForClient = CloseFrame.toClient(CloseFrame.UPSTREAM_FAILED, "upstream went away");
