@@ -17,6 +17,7 @@ Each client mode prints one JSON object on stdout.
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 
@@ -24,14 +25,17 @@ import websockets
 
 
 def proc_status(pid):
-    """The gateway JVM's resident set (KiB) and thread count, from /proc."""
+    """The gateway JVM's resident set (MiB), thread count and CPU time so far (ms), from /proc."""
     values = {}
     with open("/proc/%d/status" % pid) as f:
         for line in f:
             key, _, rest = line.partition(":")
             if key in ("VmRSS", "Threads"):
                 values[key] = int(rest.split()[0])
-    return {"rss_mib": round(values["VmRSS"] / 1024, 1), "threads": values["Threads"]}
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu_ms = (int(fields[11]) + int(fields[12])) * 1000 // os.sysconf("SC_CLK_TCK")  # utime + stime
+    return {"rss_mib": round(values["VmRSS"] / 1024, 1), "threads": values["Threads"], "cpu_ms": cpu_ms}
 
 
 class Sampler:
@@ -97,9 +101,11 @@ async def connections(url, count, seconds, pid):
     await asyncio.gather(*(echo(ws) for ws in sockets))
     elapsed = time.monotonic() - started
     loaded = proc_status(pid)
+    cpu_per_1k = (loaded["cpu_ms"] - opened["cpu_ms"]) * 1000 / max(messages, 1)
     await asyncio.gather(*(ws.close() for ws in sockets))
     return {"connections": count, "seconds": round(elapsed, 1), "messages": messages,
-            "messages_per_s": round(messages / elapsed), "before": before, "open_idle": opened, "under_load": loaded,
+            "messages_per_s": round(messages / elapsed), "gateway_cpu_ms_per_1k_echoes": round(cpu_per_1k, 1),
+            "before": before, "open_idle": opened, "under_load": loaded,
             "rss_kib_per_connection": round((opened["rss_mib"] - before["rss_mib"]) * 1024 / count, 1),
             "threads_per_connection": round((opened["threads"] - before["threads"]) / count, 3)}
 
