@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** WebSocket through a route, end to end: the JDK's client, the gateway on Jetty, a Jetty WebSocket upstream. */
@@ -223,6 +224,21 @@ class WebSocketTest {
             assertEquals("1001 idle timeout", upstream.nextClose());
         }
         awaitNoUpstreamConnections();
+    }
+
+    /** Jetty's connector idle timeout (300 ms here) must not cut a WebSocket the route allows to stay quiet longer. */
+    @Test
+    void theRoutesIdleTimeoutGovernsNotTheConnectors() throws Exception {
+        try (GatewayServer gateway = GatewayServer.builder().idleTimeoutMs(300)
+                .route("svc", "/svc/*", Map.of("upstream", upstream.url(), "webSocketIdleTimeout", "5000")).start();
+             WebSocketClient client = WebSocketClient.connect(gateway.url("/svc/ws"))) {
+            client.socket.sendText("before", true).join();
+            assertEquals("text:before", client.next());
+            Thread.sleep(1_500); // the quiet period under test: five times the connector's idle timeout
+            assertNull(client.events.poll(), "nothing may have happened meanwhile");
+            client.socket.sendText("after", true).join();
+            assertEquals("text:after", client.next());
+        }
     }
 
     @Test

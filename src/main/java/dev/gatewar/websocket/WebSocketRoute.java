@@ -138,7 +138,7 @@ public final class WebSocketRoute {
             copyFields(upgraded.response(), response);
             response.setHeader("Upgrade", "websocket");
             response.setHeader("Connection", "Upgrade");
-            JettyHandshakeEnd.clear(request);
+            JettyUpgrade.prepare(request, settings.idleTimeoutMs());
             ClientLeg leg = request.upgrade(ClientLeg.class);
             leg.attach(tunnel, request);
             exchange.endWatched(); // reported when the tunnel ends
