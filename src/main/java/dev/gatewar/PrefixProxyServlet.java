@@ -364,7 +364,7 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         // servlet request by then, so the exchange travels with the upstream request too.
         Exchange exchange = Exchange.of(request);
         return super.newProxyRequest(request, rewrittenTarget).attribute(EXCHANGE, exchange)
-                .onRequestCommit(committed -> exchange.requestWritten());
+                .onRequestBegin(begun -> exchange.requestWritten());
     }
 
     private static Exchange exchangeOf(Request proxyRequest) {
