@@ -80,6 +80,17 @@ def raw_handshake(gateway, route, path):
     return response.status, body
 
 
+async def close_after(url, command):
+    """Sends COMMAND to the upstream; the close code and reason the client then gets."""
+    async with websockets.connect(url) as ws:
+        await ws.send(command)
+        try:
+            await asyncio.wait_for(ws.recv(), 20)
+        except websockets.ConnectionClosed:
+            pass
+        return ws.close_code, ws.close_reason
+
+
 async def checks(args, upstream):
     results = []
 
@@ -135,22 +146,10 @@ async def checks(args, upstream):
     results.append(("dead_upstream_503_json", status == 503 and bool(message) and "9202" not in body.decode("utf-8", "replace"),
                     "%d %r" % (status, body[:100])))
 
-    async with websockets.connect(url_for("upstream-close")) as ws:
-        await ws.send("close:4001:done here")
-        try:
-            await asyncio.wait_for(ws.recv(), 20)
-        except websockets.ConnectionClosed:
-            pass
-        results.append(("upstream_close_reaches_client", (ws.close_code, ws.close_reason) == (4001, "done here"),
-                        "client got %r %r" % (ws.close_code, ws.close_reason)))
-
-    async with websockets.connect(url_for("upstream-death")) as ws:
-        await ws.send("die")
-        try:
-            await asyncio.wait_for(ws.recv(), 20)
-        except websockets.ConnectionClosed:
-            pass
-        results.append(("upstream_death_is_1011", ws.close_code == 1011, "client got %r %r" % (ws.close_code, ws.close_reason)))
+    closed = await close_after(url_for("upstream-close"), "close:4001:done here")
+    results.append(("upstream_close_reaches_client", closed == (4001, "done here"), "client got %r" % (closed,)))
+    closed = await close_after(url_for("upstream-death"), "die")
+    results.append(("upstream_death_is_1011", closed[0] == 1011, "client got %r" % (closed,)))
 
     ws = await websockets.connect(url_for("client-death"))
     await ws.send("hello")

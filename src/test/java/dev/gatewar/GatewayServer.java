@@ -115,6 +115,11 @@ final class GatewayServer implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /** Client connections the gateway's connector holds open now. */
+    int openConnections() {
+        return connector.getConnectedEndPoints().size();
+    }
+
     /** Absolute URL of a path under the gateway's context. */
     String url(String path) {
         return "http://127.0.0.1:" + port() + ("/".equals(contextPath) ? "" : contextPath) + path;

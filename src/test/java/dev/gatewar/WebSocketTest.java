@@ -171,12 +171,7 @@ class WebSocketTest {
              Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
             socket.setSoTimeout(20_000);
             OutputStream out = socket.getOutputStream();
-            out.write(handshake("/svc/ws").bytes());
-            out.flush();
-            InputStream in = socket.getInputStream();
-            String head = RawHttp.readHead(in);
-            assertTrue(head.startsWith("HTTP/1.1 101"), head);
-            assertTrue(!head.toLowerCase(java.util.Locale.ROOT).contains("content-length"), head);
+            InputStream in = switchedProtocols(socket);
             byte[] payload = "raw".getBytes(StandardCharsets.US_ASCII);
             byte[] mask = {1, 2, 3, 4};
             byte[] frame = new byte[6 + payload.length];
@@ -200,12 +195,7 @@ class WebSocketTest {
         upstream.closes.clear();
         try (GatewayServer gateway = gateway(Map.of())) {
             try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
-                OutputStream out = socket.getOutputStream();
-                out.write(handshake("/svc/ws").bytes());
-                out.flush();
-                InputStream in = socket.getInputStream();
-                String head = RawHttp.readHead(in);
-                assertTrue(head.startsWith("HTTP/1.1 101"), head);
+                switchedProtocols(socket);
                 socket.setSoLinger(true, 0); // a reset, no close frame
             }
             assertEquals("1001 client went away", upstream.nextClose());
@@ -264,6 +254,58 @@ class WebSocketTest {
             client.socket.sendText("under /gw", true).join();
             assertEquals("text:under /gw", client.next());
         }
+    }
+
+    /** Tunnels ended every way (both closes, a vanished client, a dead upstream, the idle timeout) leave nothing open. */
+    @Test
+    void tunnelsEndedEveryWayLeaveNothingBehind() throws Exception {
+        try (GatewayServer gateway = GatewayServer.builder()
+                .route("svc", "/svc/*", Map.of("upstream", upstream.url(), "webSocketIdleTimeout", "1000"))
+                .servlet("metrics", MetricsServlet.class, "/metrics", Map.of()).start()) {
+            java.util.List<WebSocketClient> clients = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                WebSocketClient client = WebSocketClient.connect(gateway.url("/svc/ws"));
+                client.socket.sendText("hello " + i, true).join();
+                assertEquals("text:hello " + i, client.next());
+                clients.add(client);
+            }
+            for (int i = 0; i < 12; i++) {
+                WebSocketClient client = clients.get(i);
+                switch (i % 4) {
+                    case 0 -> client.socket.sendClose(1000, "done").join();
+                    case 1 -> client.close(); // gone without a close frame
+                    case 2 -> client.socket.sendText("die", true).join();
+                    default -> { } // left quiet: the idle timeout ends it
+                }
+            }
+            for (int i = 0; i < 12; i++) {
+                if (i % 4 != 1) {
+                    String event = clients.get(i).next();
+                    assertTrue(event.startsWith("close:"), i + ": " + event);
+                }
+            }
+            PrometheusScrape scrape = PrometheusScrape.awaitScrape(gateway.port(), "/metrics",
+                    s -> s.sum("http_server_active_requests") == 0, 10_000);
+            assertEquals(0, scrape.sum("http_server_active_requests"), scrape.text);
+            awaitNoUpstreamConnections();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (gateway.openConnections() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // polling a count, with a deadline
+            }
+            assertEquals(0, gateway.openConnections(), "client connections the gateway still holds");
+        }
+    }
+
+    /** Sends a browser-like handshake (no Content-Length) on {@code socket}; its input, after the 101's head. */
+    private static InputStream switchedProtocols(Socket socket) throws Exception {
+        OutputStream out = socket.getOutputStream();
+        out.write(handshake("/svc/ws").bytes());
+        out.flush();
+        InputStream in = socket.getInputStream();
+        String head = RawHttp.readHead(in);
+        assertTrue(head.startsWith("HTTP/1.1 101"), head);
+        assertTrue(!head.toLowerCase(java.util.Locale.ROOT).contains("content-length"), head);
+        return in;
     }
 
     private static void awaitNoUpstreamConnections() throws InterruptedException {
