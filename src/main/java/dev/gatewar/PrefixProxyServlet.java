@@ -536,6 +536,11 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         }
 
         @Override
+        public String responseField(HttpServletRequest request, Response upstreamResponse, String name, String value) {
+            return filterServerResponseHeader(request, upstreamResponse, name, value);
+        }
+
+        @Override
         public void prepare(HttpServletRequest request, Request upstreamRequest) {
             copyRequestHeaders(request, upstreamRequest);
             addProxyHeaders(request, upstreamRequest);

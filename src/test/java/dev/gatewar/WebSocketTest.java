@@ -110,6 +110,11 @@ class WebSocketTest {
             RawHttp.Reply reply = RawHttp.exchange(gateway.port(), handshake("/svc/refuse").connectionClose());
             assertEquals(403, reply.status());
             assertEquals("{\"message\":\"not you\"}", new String(reply.body(), StandardCharsets.UTF_8));
+            // A redirect names the place behind the gateway, never the upstream's address.
+            RawHttp.Reply moved = RawHttp.exchange(gateway.port(), handshake("/svc/moved").connectionClose());
+            assertEquals(302, moved.status());
+            String location = RawHttp.header(moved.head(), "Location");
+            assertTrue(location.endsWith("/svc/ws") && !location.contains(Integer.toString(upstream.port())), location);
         }
     }
 

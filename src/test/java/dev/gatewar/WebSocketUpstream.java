@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * A real WebSocket upstream on Jetty's core server (no servlets, nothing of the gateway's), on
  * 127.0.0.1. {@code /ws} echoes every message as it came; it picks {@code chat.v2} when offered, else
  * {@code chat.v1}; text commands make it close ({@code close:CODE:REASON}), die without a close frame
- * ({@code die}) or answer in two fragments ({@code fragments}). {@code /refuse} answers 403 with a body.
+ * ({@code die}) or answer in two fragments ({@code fragments}). {@code /refuse} answers 403 with a body, {@code /moved} 302 to its own {@code /ws}.
  * Every handshake and every close it gets are recorded.
  */
 public final class WebSocketUpstream implements AutoCloseable {
@@ -56,6 +56,12 @@ public final class WebSocketUpstream implements AutoCloseable {
                     response.setAcceptedSubProtocol("chat.v1");
                 }
                 return new Echo();
+            });
+            container.addMapping("/moved", (request, response, callback) -> {
+                response.setStatus(302);
+                response.getHeaders().put("Location", url() + "/ws");
+                callback.succeeded();
+                return null;
             });
             container.addMapping("/refuse", (request, response, callback) -> {
                 response.setStatus(403);

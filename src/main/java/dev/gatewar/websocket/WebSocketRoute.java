@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * request's own dispatch. The tunnel after it holds no thread.
  */
 public final class WebSocketRoute {
-    /** Fields of the upstream's answer the container or the gateway sets itself. */
+    /** Hop-by-hop fields, and those the container sets itself; the route filters the rest. */
     private static final Set<String> NOT_RELAYED = Set.of("connection", "upgrade", "keep-alive", "transfer-encoding",
             "content-length", "date", "server", "proxy-connection", "te", "trailer");
 
@@ -109,7 +109,7 @@ public final class WebSocketRoute {
         if (outcome instanceof UpstreamHandshake.Answered answered) {
             upstreams.answered(exchange, answered.response().getStatus(), tryNanos);
             upstreams.released(exchange);
-            relay(response, exchange, answered);
+            relay(request, response, exchange, answered);
             return null;
         }
         UpstreamHandshake.Upgraded upgraded = (UpstreamHandshake.Upgraded) outcome;
@@ -119,10 +119,10 @@ public final class WebSocketRoute {
     }
 
     /** Tells the client what the upstream said instead of switching: its status, fields and body. */
-    private static void relay(HttpServletResponse response, Exchange exchange, UpstreamHandshake.Answered answered)
-            throws IOException {
+    private void relay(HttpServletRequest request, HttpServletResponse response, Exchange exchange,
+                       UpstreamHandshake.Answered answered) throws IOException {
         response.setStatus(answered.response().getStatus());
-        copyFields(answered.response(), response);
+        copyFields(request, answered.response(), response);
         byte[] body = answered.body();
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
@@ -135,7 +135,7 @@ public final class WebSocketRoute {
         WebSocketTunnel tunnel = upgraded.tunnel();
         try {
             response.setStatus(HttpServletResponse.SC_SWITCHING_PROTOCOLS);
-            copyFields(upgraded.response(), response);
+            copyFields(request, upgraded.response(), response);
             response.setHeader("Upgrade", "websocket");
             response.setHeader("Connection", "Upgrade");
             JettyUpgrade.prepare(request, settings.idleTimeoutMs());
@@ -149,10 +149,14 @@ public final class WebSocketRoute {
         }
     }
 
-    private static void copyFields(Response from, HttpServletResponse to) {
+    private void copyFields(HttpServletRequest request, Response from, HttpServletResponse to) {
         for (HttpField field : from.getHeaders()) {
-            if (!NOT_RELAYED.contains(field.getLowerCaseName().toLowerCase(Locale.ROOT))) {
-                to.addHeader(field.getName(), field.getValue());
+            if (NOT_RELAYED.contains(field.getLowerCaseName().toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            String value = upstreams.responseField(request, from, field.getName(), field.getValue());
+            if (value != null) {
+                to.addHeader(field.getName(), value);
             }
         }
     }

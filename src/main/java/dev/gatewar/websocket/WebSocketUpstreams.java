@@ -4,6 +4,7 @@ import dev.gatewar.exchange.Exchange;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
 
 /**
  * What a WebSocket handshake needs from its route, the same as any of its requests: the upstream to
@@ -13,6 +14,12 @@ import org.eclipse.jetty.client.Request;
 public interface WebSocketUpstreams {
     /** The URL of the first try, the try begun; null when the path is refused ({@link Exchange#rejection()} says why). */
     String firstTry(HttpServletRequest request, Exchange exchange);
+
+    /**
+     * A field of the upstream's answer as the client gets it, as for any response: null when it is
+     * not passed on, a {@code Location} rewritten to point behind the gateway.
+     */
+    String responseField(HttpServletRequest request, Response upstreamResponse, String name, String value);
 
     /** Copies the client's headers and adds the gateway's, as for any forwarded request. */
     void prepare(HttpServletRequest request, Request upstreamRequest);
