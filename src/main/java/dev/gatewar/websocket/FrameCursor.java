@@ -17,7 +17,8 @@ final class FrameCursor {
     private long payloadLeft;
     /** Payload bytes of the current data message so far, all its fragments counted. */
     private long messageBytes;
-    private boolean closeSeen;
+    /** Read by the other direction's pump too, when a side ends. */
+    private volatile boolean closeSeen;
     private boolean tooLarge;
 
     FrameCursor(long maxMessageBytes) {

@@ -56,7 +56,7 @@ public final class WebSocketTunnel {
     /** A close frame of the gateway's own for a side, once it is decided; null until then. */
     private volatile byte[] closeForClient;
     private volatile byte[] closeForUpstream;
-    private volatile boolean idleClosing;
+    private boolean idleClosing;
     private volatile boolean forced;
 
     WebSocketTunnel(Exchange exchange, WebSocketSettings settings, EndPoint upstreamEndPoint, Executor executor, Runnable onEnd) {
@@ -101,40 +101,46 @@ public final class WebSocketTunnel {
 
     /** The client's side ended; unless the tunnel was closing anyway, the upstream gets 1001. */
     private void clientFailed(Throwable failure) {
-        if (clientGone) {
-            return;
-        }
-        clientGone = true;
-        LOG.debug("the client's side ended requestId={}", exchange.requestId(), failure);
-        if (!toUpstreamFrames.closeSeen() && !upstreamGone && closeForClient == null) {
-            exchange.clientFailed(failure);
-            closeForUpstream = CloseFrame.toUpstream(CloseFrame.GOING_AWAY, "client went away");
+        synchronized (this) { // the pumps and Jetty's timers decide on separate threads: one decision at a time
+            if (clientGone) {
+                return;
+            }
+            clientGone = true;
+            LOG.debug("the client's side ended requestId={}", exchange.requestId(), failure);
+            if (!toUpstreamFrames.closeSeen() && !upstreamGone && closeForClient == null) {
+                exchange.clientFailed(failure);
+                closeForUpstream = CloseFrame.toUpstream(CloseFrame.GOING_AWAY, "client went away");
+            }
         }
         wakeBoth();
     }
 
     /** The upstream's side ended; unless the tunnel was closing anyway, the client gets 1011. */
     private void upstreamFailed(Throwable failure) {
-        if (upstreamGone) {
-            return;
-        }
-        upstreamGone = true;
-        LOG.debug("the upstream's side ended requestId={}", exchange.requestId(), failure);
-        if (!toClientFrames.closeSeen() && !clientGone && closeForUpstream == null) {
-            exchange.upstreamFailed(failure == null ? FailureKind.RESET : FailureKind.of(failure));
-            closeForClient = CloseFrame.toClient(CloseFrame.UPSTREAM_FAILED, "upstream went away");
-            LOG.warn("upstream failure route={} kind=websocket_closed elapsedMs={} requestId={}{}", exchange.route(),
-                    exchange.elapsedMs(), exchange.requestId(), exchange.traceId() == null ? "" : " traceId=" + exchange.traceId());
+        synchronized (this) {
+            if (upstreamGone) {
+                return;
+            }
+            upstreamGone = true;
+            LOG.debug("the upstream's side ended requestId={}", exchange.requestId(), failure);
+            if (!toClientFrames.closeSeen() && !clientGone && closeForUpstream == null) {
+                exchange.upstreamFailed(failure == null ? FailureKind.RESET : FailureKind.of(failure));
+                closeForClient = CloseFrame.toClient(CloseFrame.UPSTREAM_FAILED, "upstream went away");
+                LOG.warn("upstream failure route={} kind=websocket_closed elapsedMs={} requestId={}{}", exchange.route(),
+                        exchange.elapsedMs(), exchange.requestId(), exchange.traceId() == null ? "" : " traceId=" + exchange.traceId());
+            }
         }
         wakeBoth();
     }
 
     private void messageTooLarge() {
-        if (closeForClient == null) {
-            closeForClient = CloseFrame.toClient(CloseFrame.MESSAGE_TOO_BIG, "message too big");
-        }
-        if (closeForUpstream == null) {
-            closeForUpstream = CloseFrame.toUpstream(CloseFrame.MESSAGE_TOO_BIG, "message too big");
+        synchronized (this) {
+            if (closeForClient == null) {
+                closeForClient = CloseFrame.toClient(CloseFrame.MESSAGE_TOO_BIG, "message too big");
+            }
+            if (closeForUpstream == null) {
+                closeForUpstream = CloseFrame.toUpstream(CloseFrame.MESSAGE_TOO_BIG, "message too big");
+            }
         }
         wakeBoth();
     }
@@ -144,16 +150,20 @@ public final class WebSocketTunnel {
      * through before the timeout passes once more, both connections are cut.
      */
     private boolean idleExpired() {
-        if (idleClosing) {
+        boolean first;
+        synchronized (this) {
+            first = !idleClosing;
+            idleClosing = true;
+            if (first && closeForClient == null) {
+                closeForClient = CloseFrame.toClient(CloseFrame.GOING_AWAY, "idle timeout");
+            }
+            if (first && closeForUpstream == null) {
+                closeForUpstream = CloseFrame.toUpstream(CloseFrame.GOING_AWAY, "idle timeout");
+            }
+        }
+        if (!first) {
             forceClose();
             return true;
-        }
-        idleClosing = true;
-        if (closeForClient == null) {
-            closeForClient = CloseFrame.toClient(CloseFrame.GOING_AWAY, "idle timeout");
-        }
-        if (closeForUpstream == null) {
-            closeForUpstream = CloseFrame.toUpstream(CloseFrame.GOING_AWAY, "idle timeout");
         }
         wakeBoth();
         return false;
