@@ -6,8 +6,6 @@ import dev.gatewar.exchange.Exchange;
 import dev.gatewar.exchange.OnExchangeEnd;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.util.List;
@@ -19,7 +17,7 @@ import java.util.List;
  */
 public final class ExchangeRecorder {
     public static final String ACCESS_LOGGER = "gatewar.access";
-    private static final Logger ACCESS = LoggerFactory.getLogger(ACCESS_LOGGER);
+    private static final AccessLog ACCESS = AccessLog.named(ACCESS_LOGGER, ExchangeRecorder.class, "ended");
 
     private final String route;
     private final ObservationSettings settings;
@@ -65,8 +63,8 @@ public final class ExchangeRecorder {
             meters.exchangeEnded(exchange.method(), status, outcome, nanos, exchange.receivedBytes(), exchange.sentBytes(),
                     bodyOutcome(exchange), exchange.route() != null);
         }
-        if (settings.accessLog() && ACCESS.isInfoEnabled()) {
-            ACCESS.info(line(exchange, status, outcome, nanos));
+        if (settings.accessLog() && ACCESS.isEnabled()) {
+            ACCESS.write(line(exchange, status, outcome, nanos));
         }
     }
 
