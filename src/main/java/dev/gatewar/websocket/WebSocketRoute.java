@@ -86,15 +86,16 @@ public final class WebSocketRoute {
     /** One try; returns the URL of the next one, or null when the client has its answer. */
     private String handshake(HttpServletRequest request, HttpServletResponse response, Exchange exchange, String url)
             throws IOException, InterruptedException, ServletException {
+        // Counted as sent once a connection is taken, as for any request: a refused connect is a
+        // re-route, not a retry.
         Request upstreamRequest = client.newRequest(url).method(HttpMethod.GET).version(HttpVersion.HTTP_1_1)
-                .idleTimeout(responseTimeoutMs, TimeUnit.MILLISECONDS);
+                .idleTimeout(responseTimeoutMs, TimeUnit.MILLISECONDS).onRequestBegin(begun -> exchange.requestWritten());
         upstreams.prepare(request, upstreamRequest);
         UpstreamHandshake handshake = new UpstreamHandshake(endPoint -> new WebSocketTunnel(exchange, settings, endPoint,
                 client.getExecutor(), () -> {
                     upstreams.released(exchange);
                     upstreams.ended(exchange, HttpServletResponse.SC_SWITCHING_PROTOCOLS);
                 }));
-        exchange.requestWritten(); // counted as sent: a handshake is a GET, which may be sent again
         handshake.send(upstreamRequest);
         UpstreamHandshake.Outcome outcome = handshake.await(upstreamRequest, connectTimeoutMs + responseTimeoutMs);
         long tryNanos = exchange.tryEnded();
