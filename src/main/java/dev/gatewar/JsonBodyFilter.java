@@ -1,5 +1,6 @@
 package dev.gatewar;
 
+import dev.gatewar.body.ArrivedBody;
 import dev.gatewar.body.BodyKind;
 import dev.gatewar.body.BodyVerdict;
 import dev.gatewar.body.BufferedBodyRequest;
@@ -109,16 +110,19 @@ public class JsonBodyFilter extends HttpFilter {
         }
         ServletInputStream in = request.getInputStream();
         Exchange exchange = Exchange.of(request);
-        if (length >= 0 && in.available() >= length) {
-            // It has all arrived with the head: read now, without waiting.
-            BodyVerdict verdict;
-            try {
-                byte[] body = in.readNBytes((int) length);
-                exchange.received(body.length);
-                verdict = policy.judge(request, kind, body);
-            } catch (IOException e) {
-                verdict = BodyVerdict.Refused.forClientFailure(e);
-            }
+        ArrivedBody arrived = null;
+        BodyVerdict verdict = null;
+        try {
+            arrived = length >= 0 ? ArrivedBody.read(in, length) : null;
+        } catch (IOException e) {
+            verdict = BodyVerdict.Refused.forClientFailure(e);
+        }
+        if (verdict == null && arrived != null && arrived.complete()) {
+            // It has all arrived with the head: judged now, without waiting.
+            exchange.received(arrived.size());
+            verdict = policy.judge(request, kind, arrived.bytes());
+        }
+        if (verdict != null) {
             if (verdict instanceof BodyVerdict.Refused refused) {
                 refuse(request, response, refused);
                 return;
@@ -129,7 +133,7 @@ public class JsonBodyFilter extends HttpFilter {
             return;
         }
         // Still arriving: the chain goes on now, and nothing waits for the body unless it asks for it.
-        PendingBodyRequest pending = new PendingBodyRequest(request, kind, new PendingBody(request, kind, policy));
+        PendingBodyRequest pending = new PendingBodyRequest(request, kind, new PendingBody(request, kind, policy, arrived));
         exchange.bodyPending(pending, pending.pending());
         chain.doFilter(pending, response);
     }

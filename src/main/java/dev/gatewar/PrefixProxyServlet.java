@@ -1,5 +1,6 @@
 package dev.gatewar;
 
+import dev.gatewar.body.ArrivedBody;
 import dev.gatewar.body.BodyVerdict;
 import dev.gatewar.body.BufferedBody;
 import dev.gatewar.body.PendingBody;
@@ -29,7 +30,6 @@ import dev.gatewar.websocket.WebSocketUpstreams;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -43,6 +43,7 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 
@@ -281,12 +282,19 @@ public class PrefixProxyServlet extends AsyncProxyServlet {
         // thread waits on a slow client; a streamed body is never sent twice.
         long length = request.getContentLengthLong();
         if (length > 0 && length <= pool.settings().retryBufferBytes()) {
-            ServletInputStream input = request.getInputStream();
-            if (input.available() >= length) {
-                byte[] body = input.readNBytes((int) length);
-                exchange.received(body.length);
-                exchange.bodySent(body);
-                return new BytesRequestContent(request.getContentType(), body);
+            ArrivedBody arrived = ArrivedBody.read(request.getInputStream(), length);
+            if (arrived != null && arrived.complete()) {
+                exchange.received(arrived.size());
+                exchange.bodySent(arrived.bytes());
+                return new BytesRequestContent(request.getContentType(), arrived.bytes());
+            }
+            if (arrived != null) {
+                // Part of it came with the head: sent first, the rest streams after it.
+                exchange.received(arrived.size());
+                exchange.bodySent(null);
+                AsyncRequestContent content = new AsyncRequestContent(ByteBuffer.wrap(arrived.bytes(), 0, arrived.size()));
+                request.getInputStream().setReadListener(newReadListener(request, response, proxyRequest, content));
+                return content;
             }
         }
         exchange.bodySent(null);

@@ -146,6 +146,27 @@ final class RawUpstream implements AutoCloseable {
     }
 
     /**
+     * Reads a request head with a {@code Content-Length} and the first {@code firstBytes} of its body,
+     * opens {@code firstBytesArrived}, then reads the rest and answers 200 with the whole body echoed.
+     */
+    static Behaviour echoesBodyAfterFirstBytes(int firstBytes, CountDownLatch firstBytesArrived) {
+        return socket -> {
+            InputStream in = socket.getInputStream();
+            String head = RawHttp.readHead(in);
+            int length = Integer.parseInt(RawHttp.header(head, "Content-Length").trim());
+            byte[] first = in.readNBytes(firstBytes);
+            firstBytesArrived.countDown();
+            byte[] rest = in.readNBytes(length - first.length);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            body.write(first);
+            body.write(rest);
+            socket.getOutputStream().write(RawMessage.ok("text/plain", body.toByteArray()).bytes());
+            socket.getOutputStream().flush();
+            drain(socket);
+        };
+    }
+
+    /**
      * Reads the request head, sends {@code parts} of an answer, and waits until {@code clientSaw}
      * opens (the client received them through the gateway); false if it never does.
      */

@@ -35,15 +35,22 @@ public final class PendingBody implements ReadListener {
 
     /**
      * @param request the client's request, unwrapped by this filter: the accepted body wraps it
+     * @param arrived what was already read of the body, or null
      */
-    public PendingBody(HttpServletRequest request, BodyKind kind, BufferingPolicy policy) throws IOException {
+    public PendingBody(HttpServletRequest request, BodyKind kind, BufferingPolicy policy, ArrivedBody arrived)
+            throws IOException {
         this.request = request;
         this.in = request.getInputStream();
         this.kind = kind;
         this.policy = policy;
-        long declared = request.getContentLengthLong();
-        // A client announcing a large body it never sends must not make the gateway reserve it.
-        this.bytes = new byte[declared >= 0 && declared <= EXACT_ALLOCATION_MAX ? (int) declared : 0];
+        if (arrived != null) {
+            this.bytes = arrived.bytes();
+            this.size = arrived.size();
+        } else {
+            long declared = request.getContentLengthLong();
+            // A client announcing a large body it never sends must not make the gateway reserve it.
+            this.bytes = new byte[declared >= 0 && declared <= EXACT_ALLOCATION_MAX ? (int) declared : 0];
+        }
     }
 
     /** The verdict, once the body has been read and judged; null before. */
