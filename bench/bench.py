@@ -4,6 +4,8 @@
   bench.py json-body BYTES FILE           write a JSON document of exactly BYTES bytes to FILE
   bench.py gc-peak GCLOG FROM_LINE        "PEAK_MIB LIVE_MIB GC_COUNT" of the -Xlog:gc lines after
                                           line FROM_LINE (see gc_peak)
+  bench.py h2load-summary OUTPUT LOG        one JSON summary of an h2load run, with wrk.lua's keys, from
+                                          its output and its --log-file (see h2load_summary)
   bench.py render RESULTS META [README]   print the results (JSON lines) as Markdown; with README,
                                           also replace the text between its results markers
 """
@@ -16,6 +18,7 @@ MARK_START, MARK_END = "<!-- results:start -->", "<!-- results:end -->"
 CONTESTANTS = {
     "direct": "direct to the backend",
     "nginx": "nginx reverse proxy",
+    "jetty-floor": "Jetty answering itself (no proxying)",
     "jetty-proxy": "Jetty `ProxyServlet$Transparent`",
     "jetty-async-proxy": "Jetty `AsyncProxyServlet$Transparent`",
     "gatewar-jetty": "gatewar on Jetty",
@@ -28,7 +31,11 @@ SCENARIOS = {
                    "{pool} (nginx: an `upstream` of three servers; gatewar on Jetty: route `/p`, no "
                    "`JsonBodyFilter`); *vs direct*: against the direct small GET"),
     "1m": "1 MiB GET: `/1m.bin`",
-    "post": "4 KiB JSON POST: `/discard` ({post_bytes} B, `application/json`)",
+    "post": "4 KiB JSON POST: `/discard` ({post_bytes} B, `application/json`), answered once the backend has read it",
+    "post-answer": ("4 KiB JSON POST to a backend that answers at once: `/answer` ({post_bytes} B, "
+                    "`application/json`; nginx's `return 200` before it reads the body)"),
+    "small-rate": ("small GET at a fixed rate: `/small.json` at {rate_total} req/s (h2load, HTTP/1.1, "
+                   "{rate_per_client} req/s on each connection), every contestant below its maximum"),
 }
 
 
@@ -71,6 +78,43 @@ def gc_peak(path, from_line):
                 peak = max(peak, int(m.group(1)) * unit[m.group(2)])
                 live = max(live, int(m.group(3)) * unit[m.group(4)])
     print("%d %d %d" % (round(peak), round(live), count))
+
+
+H2LOAD_FINISHED = re.compile(r"^finished in ([0-9.]+)(ms|s),")
+
+
+def h2load_summary(output_path, log_path):
+    """wrk.lua's summary keys for an h2load run: requests = responses (any status), duration from its
+    "finished in" line, errors_read = streams that failed (status -1 in the log), errors_status =
+    statuses of 400 or more (as wrk counts them), p50/p99 from the per-request latencies of the log.
+    A status of 0 is a complete response whose status h2load did not record: its HTTP/1.1 parser
+    reports the status with the reason phrase, and Tomcat sends none ("HTTP/1.1 200 "), so h2load
+    calls every Tomcat response "failed" while counting its bytes; it is counted as a response here."""
+    duration_us = None
+    with open(output_path, errors="replace") as f:
+        for line in f:
+            m = H2LOAD_FINISHED.match(line)
+            if m:
+                duration_us = float(m.group(1)) * (1000 if m.group(2) == "ms" else 1e6)
+    if duration_us is None:
+        sys.exit("bench.py: no 'finished in' line in %s" % output_path)
+    latencies, failed, bad_status = [], 0, 0
+    with open(log_path) as f:
+        for line in f:
+            cols = line.split("\t")
+            if len(cols) < 3:
+                continue
+            status = int(cols[1])
+            if status < 0:
+                failed += 1
+                continue
+            bad_status += status >= 400
+            latencies.append(int(cols[2]))
+    latencies.sort()
+    pct = lambda p: latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] if latencies else 0
+    print(json.dumps({"requests": len(latencies), "duration_us": int(duration_us), "bytes": 0,
+                      "errors_connect": 0, "errors_read": failed, "errors_write": 0, "errors_timeout": 0,
+                      "errors_status": bad_status, "p50_us": pct(50), "p99_us": pct(99)}))
 
 
 def read_meta(path):
@@ -121,7 +165,8 @@ def render(results_path, meta_path):
         direct = next((r for r in base if r["contestant"] == "direct"), None)
         direct_rps = direct and rps(direct)
         out.append("")
-        out.append("**%s, %d connections**" % (title.format(**dict({"pool": "?"}, **meta)), cells[0]["connections"]))
+        out.append("**%s, %d connections**" % (title.format(**dict({"pool": "?", "rate_total": "?", "rate_per_client": "?"}, **meta)),
+                                                cells[0]["connections"]))
         out.append("")
         out.append("| contestant | req/s | vs direct | p50 ms | p99 ms | proxy CPU ms / 1k req "
                    "| backend CPU ms / 1k req | backend conns / 1k req | proxy peak RSS MiB | errors | warm-up s |")
@@ -144,6 +189,7 @@ def render(results_path, meta_path):
     paired = [r for r in rows if r["type"] == "paired"]
     if paired:
         out.extend(render_paired(paired))
+    out.extend(render_targets(load, paired, big))
     if big:
         out.append("")
         out.append("**%s MiB transfers**, one curl each, bytes counted (the upload's also in the backend's "
@@ -193,11 +239,65 @@ PAIRED = {
     "small-vs-stock": ("small GET", "gatewar, no filter", "stock `ProxyServlet$Transparent`", "gatewar vs stock"),
     "post-vs-stock": ("4 KiB JSON POST", "gatewar, no filter", "stock `ProxyServlet$Transparent`", "gatewar vs stock"),
     "post-filter": ("4 KiB JSON POST", "with `JsonBodyFilter`", "the same route without it", "filter's cost"),
+    "post-answer-vs-stock": ("4 KiB JSON POST, answered at once", "gatewar, no filter", "stock `ProxyServlet$Transparent`",
+                             "gatewar vs stock"),
+    "post-answer-filter": ("4 KiB JSON POST, answered at once", "with `JsonBodyFilter`", "the same route without it",
+                           "filter's cost"),
     "small-pool": ("small GET", "3 upstreams, round-robin", "the same route with 1", "pool's cost"),
     "small-observed": ("small GET", "access log and metrics on (defaults)", "the same route with both off", "observability's cost"),
     "post-observed": ("4 KiB JSON POST", "access log and metrics on (defaults)", "the same route with both off",
                       "observability's cost"),
 }
+
+
+def render_targets(load, paired, big):
+    """Issue #14's targets, each as the ratio this run gives (only where the run has both sides)."""
+    def k(contestant, scenario):
+        r = next((r for r in load if r["contestant"] == contestant and r["scenario"] == scenario), None)
+        return r and cpu_per_k(r)
+    def pair(name):
+        r = next((r for r in paired if r["name"] == name), None)
+        if not r:
+            return None
+        ratios = []
+        for p in r["pairs"]:
+            a, b = p[r["a"]], p[r["b"]]
+            if a["wrk"]["requests"] and b["wrk"]["requests"] and b["proxy_cpu_ms"]:
+                ratios.append((a["proxy_cpu_ms"] / a["wrk"]["requests"]) / (b["proxy_cpu_ms"] / b["wrk"]["requests"]))
+        return median(ratios) if ratios else None
+    rows = []
+    def add(target, what, value, goal, fmt_value=lambda v: "%.2f×" % v):
+        if value is not None:
+            rows.append("| %s | %s | %s | %s | %s |" % (target, what, fmt_value(value), "≤ %s" % (
+                fmt_value(goal)), "yes" if value <= goal else "**no**"))
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+    names = {"small": "small GET", "small-rate": "small GET at a fixed rate", "1m": "1 MiB GET",
+             "post": "4 KiB JSON POST", "post-answer": "4 KiB JSON POST, answered at once"}
+    for s in ("small", "post", "post-answer"):
+        add("1", "gatewar on Jetty / nginx, %s (cells)" % names[s], ratio(k("gatewar-jetty", s), k("nginx", s)), 2.0)
+    for s in ("small", "post", "post-answer"):
+        add("1", "gatewar on Jetty / stock `ProxyServlet$Transparent`, %s (cells)" % names[s],
+            ratio(k("gatewar-jetty", s), k("jetty-proxy", s)), 1.0)
+    for name, s in (("small-vs-stock", "small"), ("post-vs-stock", "post"), ("post-answer-vs-stock", "post-answer")):
+        add("1", "gatewar without the filter / stock, %s (paired, one JVM)" % names[s], pair(name), 1.0)
+    add("2", "`JsonBodyFilter`'s cost, 4 KiB JSON POST (paired)", pair("post-filter"), 1.10)
+    add("2", "`JsonBodyFilter`'s cost, 4 KiB JSON POST answered at once (paired)", pair("post-answer-filter"), 1.10)
+    for s in ("small", "small-rate", "1m", "post", "post-answer"):
+        add("3", "gatewar on Tomcat / on Jetty, %s" % names[s], ratio(k("gatewar-tomcat", s), k("gatewar-jetty", s)), 1.2)
+    r = next((r for r in load if r["contestant"] == "gatewar-jetty" and r["scenario"] == "small"), None)
+    if r and r["proxy_hwm_kb"]:
+        add("4", "gatewar on Jetty, peak RSS under the small GET", r["proxy_hwm_kb"] / 1024, 300, lambda v: "%d MiB" % v)
+    for b in big:
+        if b["contestant"].startswith("gatewar") and b["peak_heap_mib"] is not None:
+            rows.append("| 4 | %s, %s through a 128 MiB heap | %s, live heap %s MiB | ok | %s |" % (
+                CONTESTANTS[b["contestant"]], b["direction"], b["check"], fmt(b["live_heap_mib"]),
+                "yes" if b["check"] == "ok" else "**no**"))
+    add("5", "gatewar on Jetty / nginx, small GET at a fixed rate", ratio(k("gatewar-jetty", "small-rate"), k("nginx", "small-rate")), 2.0)
+    if not rows:
+        return []
+    return ["", "**Against the targets of issue #14** (proxy CPU per request, the ratios of this run's figures above):",
+            "", "| target | figure | this run | goal | met |", "|---|---|--:|--:|---|"] + rows
 
 
 def median(values):
@@ -260,6 +360,8 @@ def update_readme(path, block):
 def main(argv):
     if len(argv) == 3 and argv[0] == "json-body":
         json_body(int(argv[1]), argv[2])
+    elif len(argv) == 3 and argv[0] == "h2load-summary":
+        h2load_summary(argv[1], argv[2])
     elif len(argv) == 3 and argv[0] == "gc-peak":
         gc_peak(argv[1], int(argv[2]))
     elif len(argv) in (3, 4) and argv[0] == "render":
