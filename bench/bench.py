@@ -189,7 +189,8 @@ def render(results_path, meta_path):
     paired = [r for r in rows if r["type"] == "paired"]
     if paired:
         out.extend(render_paired(paired))
-    out.extend(render_targets(load, paired, big))
+    if meta.get("mode") == "full":   # a smoke run's figures are not measurements
+        out.extend(render_targets(load, paired, big))
     if big:
         out.append("")
         out.append("**%s MiB transfers**, one curl each, bytes counted (the upload's also in the backend's "
@@ -294,6 +295,11 @@ def render_targets(load, paired, big):
                 CONTESTANTS[b["contestant"]], b["direction"], b["check"], fmt(b["live_heap_mib"]),
                 "yes" if b["check"] == "ok" else "**no**"))
     add("5", "gatewar on Jetty / nginx, small GET at a fixed rate", ratio(k("gatewar-jetty", "small-rate"), k("nginx", "small-rate")), 2.0)
+    for s in ("small", "small-rate", "post", "post-answer"):
+        floor, nginx, gw = k("jetty-floor", s), k("nginx", s), k("gatewar-jetty", s)
+        if floor is not None and nginx and gw is not None:
+            rows.append("| – | %s: Jetty answering itself / nginx; gatewar on Jetty minus that floor | %.2f×; %s ms / 1k | – | – |"
+                        % (names[s], floor / nginx, fmt(gw - floor, 1)))
     if not rows:
         return []
     return ["", "**Against the targets of issue #14** (proxy CPU per request, the ratios of this run's figures above):",
