@@ -217,13 +217,18 @@ def cpu_per_k(r):
     return None if n == 0 or r["proxy_cpu_ms"] is None else r["proxy_cpu_ms"] * 1000.0 / n
 
 
+def cell_cpu_per_k(load, contestant, scenario):
+    """Proxy CPU ms per 1k requests of one cell of the run; None when the run has no such cell."""
+    r = next((r for r in load if r["contestant"] == contestant and r["scenario"] == scenario), None)
+    return r and cpu_per_k(r)
+
+
 def pool_summary(load):
     """One line under the 3-upstream table: proxy CPU per request, gatewar on Jetty next to nginx, and
     each against its own 1-upstream small GET (separate cells: the paired small-pool row is the finer
     measure of what the pool costs gatewar)."""
     def k(contestant, scenario):
-        r = next((r for r in load if r["contestant"] == contestant and r["scenario"] == scenario), None)
-        return r and cpu_per_k(r)
+        return cell_cpu_per_k(load, contestant, scenario)
     def ratio(x, y):
         return "%.2f×" % (x / y) if x is not None and y else "–"
     parts = ["%s %s (1 upstream: %s, %s)" % (CONTESTANTS[c], fmt(k(c, "small-pool"), 1), fmt(k(c, "small"), 1),
@@ -254,17 +259,10 @@ PAIRED = {
 def render_targets(load, paired, big):
     """Issue #14's targets, each as the ratio this run gives (only where the run has both sides)."""
     def k(contestant, scenario):
-        r = next((r for r in load if r["contestant"] == contestant and r["scenario"] == scenario), None)
-        return r and cpu_per_k(r)
+        return cell_cpu_per_k(load, contestant, scenario)
     def pair(name):
         r = next((r for r in paired if r["name"] == name), None)
-        if not r:
-            return None
-        ratios = []
-        for p in r["pairs"]:
-            a, b = p[r["a"]], p[r["b"]]
-            if a["wrk"]["requests"] and b["wrk"]["requests"] and b["proxy_cpu_ms"]:
-                ratios.append((a["proxy_cpu_ms"] / a["wrk"]["requests"]) / (b["proxy_cpu_ms"] / b["wrk"]["requests"]))
+        ratios = r and pair_ratios(r)[2]
         return median(ratios) if ratios else None
     rows = []
     def add(target, what, value, goal, fmt_value=lambda v: "%.2f×" % v):
@@ -311,12 +309,19 @@ def median(values):
     return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
 
 
-def render_paired(records):
-    """Two routes of one JVM in alternating windows: per pair, route A's CPU per request over route
-    B's; the median pair is the figure (the windows share the JVM's drift, which two JVMs do not)."""
+def pair_ratios(record):
+    """A paired record's per-pair CPU per 1k requests of route A and of route B, and A / B per pair."""
     def per_k(side):
         n = side["wrk"]["requests"]
         return None if n == 0 or side["proxy_cpu_ms"] is None else side["proxy_cpu_ms"] * 1000.0 / n
+    a_k = [per_k(p[record["a"]]) for p in record["pairs"]]
+    b_k = [per_k(p[record["b"]]) for p in record["pairs"]]
+    return a_k, b_k, [x / y for x, y in zip(a_k, b_k) if x is not None and y]
+
+
+def render_paired(records):
+    """Two routes of one JVM in alternating windows: per pair, route A's CPU per request over route
+    B's; the median pair is the figure (the windows share the JVM's drift, which two JVMs do not)."""
     r0 = records[0]
     lines = ["", "**Paired in one JVM** (%s, %d connections, alternating %d s windows in ABBA order after two "
              "unmeasured rounds): its `web.xml` also maps `/n` (gatewar without `JsonBodyFilter`) and `/s` "
@@ -331,9 +336,7 @@ def render_paired(records):
     lines.append("|---|---|---|---|--:|--:|--:|--:|")
     for r in records:
         title, a_what, b_what, says = PAIRED.get(r["name"], (r["name"], "/" + r["a"], "/" + r["b"], r["name"]))
-        a_k = [per_k(p[r["a"]]) for p in r["pairs"]]
-        b_k = [per_k(p[r["b"]]) for p in r["pairs"]]
-        ratios = [x / y for x, y in zip(a_k, b_k) if x is not None and y]
+        a_k, b_k, ratios = pair_ratios(r)
         lines.append("| %s | %s | %s (`/%s`) | %s (`/%s`) | %s | %s | %s | %s |" % (
             says, title, a_what, r["a"], b_what, r["b"],
             " ".join(fmt(x, 1) for x in a_k), " ".join(fmt(y, 1) for y in b_k),
