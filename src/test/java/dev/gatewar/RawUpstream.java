@@ -16,6 +16,7 @@ import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * An upstream that misbehaves on purpose at the socket level: it accepts connections on 127.0.0.1
@@ -96,6 +97,27 @@ final class RawUpstream implements AutoCloseable {
             requests.add(head + body.toString(StandardCharsets.UTF_8));
             socket.setSoLinger(true, 0);
             socket.close();
+        };
+    }
+
+    /**
+     * Answers every request on the connection, kept alive, with what {@code answer} gives for its
+     * head (the request's body, if any, is read and dropped), each answer in one write.
+     */
+    static Behaviour answersEach(Function<String, byte[]> answer) {
+        return socket -> {
+            InputStream in = socket.getInputStream();
+            while (true) {
+                String head;
+                try {
+                    head = RawHttp.readHead(in);
+                } catch (IOException closed) {
+                    return; // the gateway closed its kept-alive connection
+                }
+                RawHttp.readBody(in, head, new ByteArrayOutputStream(), false);
+                socket.getOutputStream().write(answer.apply(head));
+                socket.getOutputStream().flush();
+            }
         };
     }
 
