@@ -19,6 +19,7 @@ CONTESTANTS = {
     "direct": "direct to the backend",
     "nginx": "nginx reverse proxy",
     "jetty-floor": "Jetty answering itself (no proxying)",
+    "tomcat-floor": "Tomcat answering itself (no proxying)",
     "jetty-proxy": "Jetty `ProxyServlet$Transparent`",
     "jetty-async-proxy": "Jetty `AsyncProxyServlet$Transparent`",
     "gatewar-jetty": "gatewar on Jetty",
@@ -284,6 +285,12 @@ def render_targets(load, paired, big):
     add("2", "`JsonBodyFilter`'s cost, 4 KiB JSON POST answered at once (paired)", pair("post-answer-filter"), 1.10)
     for s in ("small", "small-rate", "1m", "post", "post-answer"):
         add("3", "gatewar on Tomcat / on Jetty, %s" % names[s], ratio(k("gatewar-tomcat", s), k("gatewar-jetty", s)), 1.2)
+    for s in ("small", "small-rate", "1m", "post", "post-answer"):
+        jf, tf, gj, gt = k("jetty-floor", s), k("tomcat-floor", s), k("gatewar-jetty", s), k("gatewar-tomcat", s)
+        if None not in (jf, tf, gj, gt) and jf:
+            rows.append("| – | %s: Tomcat answering itself / Jetty answering itself; gatewar minus its container's floor, "
+                        "Tomcat / Jetty | %.2f×; %s / %s = %.2f× | – | – |"
+                        % (names[s], tf / jf, fmt(gt - tf, 1), fmt(gj - jf, 1), (gt - tf) / (gj - jf) if gj > jf else float("nan")))
     r = next((r for r in load if r["contestant"] == "gatewar-jetty" and r["scenario"] == "small"), None)
     if r and r["proxy_hwm_kb"]:
         add("4", "gatewar on Jetty, peak RSS under the small GET", r["proxy_hwm_kb"] / 1024, 300, lambda v: "%d MiB" % v)
