@@ -318,11 +318,8 @@ def median(values):
 
 def pair_ratios(record):
     """A paired record's per-pair CPU per 1k requests of route A and of route B, and A / B per pair."""
-    def per_k(side):
-        n = side["wrk"]["requests"]
-        return None if n == 0 or side["proxy_cpu_ms"] is None else side["proxy_cpu_ms"] * 1000.0 / n
-    a_k = [per_k(p[record["a"]]) for p in record["pairs"]]
-    b_k = [per_k(p[record["b"]]) for p in record["pairs"]]
+    a_k = [cpu_per_k(p[record["a"]]) for p in record["pairs"]]
+    b_k = [cpu_per_k(p[record["b"]]) for p in record["pairs"]]
     return a_k, b_k, [x / y for x, y in zip(a_k, b_k) if x is not None and y]
 
 

@@ -34,7 +34,7 @@ class ResponseFramingTest {
     /** The upstream: {@code /small} and {@code /large} answer those bodies, to GET and HEAD alike (no body to HEAD). */
     private static RawUpstream upstream() throws Exception {
         return new RawUpstream(RawUpstream.answersEach(head -> {
-            byte[] body = head.startsWith("GET /large") || head.startsWith("HEAD /large") ? LARGE : SMALL;
+            byte[] body = head.contains(" /large ") ? LARGE : SMALL;
             RawMessage answer = RawMessage.ok("application/octet-stream", body);
             return head.startsWith("HEAD ") ? answer.head() : answer.bytes();
         }));
